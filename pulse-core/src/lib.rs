@@ -1,0 +1,18 @@
+//! `pulse-core`: the library every Pulse frontend is built on.
+//!
+//! - [`model`]: the domain (clients, projects, repositories, pull requests, commits,
+//!   deployments, incidents, Jira issues, …) with [`ids`] parsed once at the boundary;
+//! - [`store`]: tenant-scoped storage on SQLite (embedded) or PostgreSQL (production);
+//! - [`import`]: the JSON Lines import format, all-or-nothing;
+//! - [`generate`]: a deterministic synthetic organisation for demos, tests and benchmarks.
+//!
+//! The crate has no transport dependencies: HTTP, gRPC and Python live in the adapters.
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod import;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use store::{Backend, ClientStore, ClientTx, Store};

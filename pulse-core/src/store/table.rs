@@ -1,0 +1,152 @@
+//! How a record type maps to its table, and the SQL every table shares.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use super::codec::{ColumnReader, ColumnWriter};
+use crate::error::Result;
+
+/// A table of tenant rows: `client_id` plus `columns`, unique on `(client_id, key…)`.
+#[derive(Debug)]
+pub struct Table {
+    pub(crate) name: &'static str,
+    /// Written (and read) columns after `client_id`, in [`Row::write`] order.
+    pub(crate) columns: &'static [&'static str],
+    /// The natural key: a prefix of `columns` would be convenient, but any subset works.
+    pub(crate) key: &'static [&'static str],
+}
+
+impl Table {
+    fn column_list(&self) -> String {
+        self.columns.join(", ")
+    }
+
+    fn key_filter(&self) -> String {
+        let mut sql = String::from("client_id = $1");
+        for (i, k) in self.key.iter().enumerate() {
+            sql.push_str(&format!(" AND {k} = ${}", i + 2));
+        }
+        sql
+    }
+
+    fn conflict_action(&self) -> String {
+        let updates: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| !self.key.contains(c))
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let key = self.key.join(", ");
+        if updates.is_empty() {
+            format!("ON CONFLICT (client_id, {key}) DO NOTHING")
+        } else {
+            format!("ON CONFLICT (client_id, {key}) DO UPDATE SET {}", updates.join(", "))
+        }
+    }
+
+    pub(crate) fn select_by_key_sql(&self) -> String {
+        format!("SELECT {} FROM {} WHERE {}", self.column_list(), self.name, self.key_filter())
+    }
+
+    pub(crate) fn select_all_sql(&self) -> String {
+        format!(
+            "SELECT {} FROM {} WHERE client_id = $1 ORDER BY {}",
+            self.column_list(),
+            self.name,
+            self.key.join(", ")
+        )
+    }
+
+    pub(crate) fn delete_by_key_sql(&self) -> String {
+        format!("DELETE FROM {} WHERE {}", self.name, self.key_filter())
+    }
+
+    pub(crate) fn count_sql(&self) -> String {
+        format!("SELECT COUNT(*) FROM {} WHERE client_id = $1", self.name)
+    }
+
+    /// A multi-row upsert for SQLite with `rows` value tuples, `client_id` first in each.
+    pub(crate) fn sqlite_upsert_sql(&self, rows: usize) -> String {
+        let width = self.columns.len() + 1;
+        let mut sql = format!("INSERT INTO {} (client_id, {}) VALUES ", self.name, self.column_list());
+        for r in 0..rows {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", r * width + c + 1));
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(&self.conflict_action());
+        sql
+    }
+
+    pub(crate) fn stage_name(&self) -> String {
+        format!("pulse_stage_{}", self.name)
+    }
+
+    /// A session-private staging table with the target's column types and no
+    /// constraints, dropped when the transaction ends.
+    pub(crate) fn pg_create_stage_sql(&self) -> String {
+        format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
+            self.stage_name(),
+            self.column_list(),
+            self.name
+        )
+    }
+
+    pub(crate) fn pg_copy_stage_sql(&self) -> String {
+        format!("COPY {} ({}) FROM STDIN", self.stage_name(), self.column_list())
+    }
+
+    pub(crate) fn pg_merge_stage_sql(&self) -> String {
+        format!(
+            "INSERT INTO {t} (client_id, {cols}) SELECT $1, {cols} FROM {stage} {action}",
+            t = self.name,
+            cols = self.column_list(),
+            stage = self.stage_name(),
+            action = self.conflict_action()
+        )
+    }
+
+    pub(crate) fn pg_clear_stage_sql(&self) -> String {
+        format!("TRUNCATE {}", self.stage_name())
+    }
+}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The storage mapping of a record type. Sealed: only this crate's model types are
+    /// records, so every table's SQL is known here.
+    pub trait Row: Sized + Send + Sync + 'static {
+        const TABLE: &'static Table;
+        /// Writes every column of `TABLE.columns`, in order.
+        fn write<W: ColumnWriter>(&self, w: &mut W);
+    }
+}
+
+/// A record that can be bulk-upserted for a client: the same record twice is one row,
+/// and the last write wins by key.
+pub trait Record: sealed::Row {
+    /// What identifies a record within a client.
+    type Key: Eq + Hash + Clone + Debug + Send + Sync;
+
+    fn key(&self) -> Self::Key;
+
+    #[doc(hidden)]
+    fn write_key<W: ColumnWriter>(key: &Self::Key, w: &mut W);
+}
+
+/// A record that can also be read back, looked up by key and deleted.
+pub trait Stored: Record {
+    #[doc(hidden)]
+    fn read(r: &mut ColumnReader<'_>) -> Result<Self>;
+}

@@ -1,0 +1,194 @@
+//! A client-scoped transaction and the statement plumbing under it.
+
+use std::collections::HashSet;
+
+use sqlx::{AssertSqlSafe, Postgres, Sqlite};
+
+use super::codec::{Args, ColumnReader, ColumnWriter, DbRow};
+use super::{Backend, Pool, Record, Store, Stored};
+use crate::error::Result;
+use crate::ids::ClientId;
+
+pub(crate) enum Mode {
+    Read,
+    Write,
+}
+
+/// A database transaction on either backend, with no tenant attached. Only the
+/// client-independent parts of the schema (the clients table) use it directly.
+pub(crate) enum Inner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Inner {
+    pub(crate) async fn begin_global(store: &Store) -> Result<Self> {
+        Ok(match store.pool() {
+            Pool::Sqlite(p) => Inner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Inner::Postgres(p.begin().await?),
+        })
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    // The SQL passed to these helpers is assembled from this crate's static table
+    // definitions only; every value travels as a bound parameter.
+
+    pub(crate) async fn execute(&mut self, sql: &str, args: Args) -> Result<u64> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        Ok(match (self, args) {
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => sqlx::query_with(sql, a).execute(&mut **tx).await?.rows_affected(),
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).execute(&mut **tx).await?.rows_affected()
+            }
+            _ => unreachable!("arguments are always built for the transaction's backend"),
+        })
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: &str, args: Args) -> Result<Vec<DbRow>> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        Ok(match (self, args) {
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => {
+                sqlx::query_with(sql, a).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()
+            }
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()
+            }
+            _ => unreachable!("arguments are always built for the transaction's backend"),
+        })
+    }
+
+    pub(crate) async fn fetch_optional(&mut self, sql: &str, args: Args) -> Result<Option<DbRow>> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        Ok(match (self, args) {
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => {
+                sqlx::query_with(sql, a).fetch_optional(&mut **tx).await?.map(DbRow::Sqlite)
+            }
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).fetch_optional(&mut **tx).await?.map(DbRow::Postgres)
+            }
+            _ => unreachable!("arguments are always built for the transaction's backend"),
+        })
+    }
+
+}
+
+/// A transaction bound to one client. Dropping it without [`ClientTx::commit`] rolls
+/// everything back.
+pub struct ClientTx {
+    pub(crate) client: ClientId,
+    pub(crate) inner: Inner,
+    /// Bulk-load staging tables already created in this transaction (PostgreSQL).
+    pub(crate) staged: HashSet<&'static str>,
+}
+
+impl std::fmt::Debug for ClientTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTx").field("client", &self.client).field("backend", &self.backend()).finish()
+    }
+}
+
+impl ClientTx {
+    pub(crate) async fn begin(store: &Store, client: ClientId, mode: Mode) -> Result<Self> {
+        let inner = match store.pool() {
+            Pool::Sqlite(p) => Inner::Sqlite(match mode {
+                // Take the write lock up front: a deferred transaction that later upgrades
+                // can fail with SQLITE_BUSY instead of waiting for the busy timeout.
+                Mode::Write => p.begin_with("BEGIN IMMEDIATE").await?,
+                Mode::Read => p.begin().await?,
+            }),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                // Transaction-local: the pooled connection forgets it at commit/rollback.
+                sqlx::query("SELECT set_config('pulse.client_id', $1, true)")
+                    .bind(client.get().to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Inner::Postgres(tx)
+            }
+        };
+        Ok(Self { client, inner, staged: HashSet::new() })
+    }
+
+    pub fn client_id(&self) -> ClientId {
+        self.client
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.rollback().await?,
+            Inner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Arguments for a tenant statement: `$1` is always this transaction's client.
+    pub(crate) fn scoped_args(&self) -> Args {
+        let mut args = Args::for_backend(self.backend());
+        args.int(self.client.get());
+        args
+    }
+
+    pub(crate) async fn execute(&mut self, sql: &str, args: Args) -> Result<u64> {
+        self.inner.execute(sql, args).await
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: &str, args: Args) -> Result<Vec<DbRow>> {
+        self.inner.fetch_all(sql, args).await
+    }
+
+    pub(crate) async fn fetch_optional(&mut self, sql: &str, args: Args) -> Result<Option<DbRow>> {
+        self.inner.fetch_optional(sql, args).await
+    }
+
+    /// The record with this key, if this client has it.
+    pub async fn get<R: Stored>(&mut self, key: &R::Key) -> Result<Option<R>> {
+        let mut args = self.scoped_args();
+        R::write_key(key, &mut args);
+        let row = self.fetch_optional(&R::TABLE.select_by_key_sql(), args).await?;
+        row.map(|row| R::read(&mut ColumnReader::new(&row))).transpose()
+    }
+
+    /// Deletes the record with this key; `false` when this client has none.
+    pub async fn delete<R: Stored>(&mut self, key: &R::Key) -> Result<bool> {
+        let mut args = self.scoped_args();
+        R::write_key(key, &mut args);
+        Ok(self.execute(&R::TABLE.delete_by_key_sql(), args).await? > 0)
+    }
+
+    /// Every record of this type, ordered by key.
+    pub async fn list<R: Stored>(&mut self) -> Result<Vec<R>> {
+        let args = self.scoped_args();
+        let rows = self.fetch_all(&R::TABLE.select_all_sql(), args).await?;
+        rows.iter().map(|row| R::read(&mut ColumnReader::new(row))).collect()
+    }
+
+    /// How many records of this type the client has.
+    pub async fn count<R: Record>(&mut self) -> Result<u64> {
+        let args = self.scoped_args();
+        let row = self.fetch_optional(&R::TABLE.count_sql(), args).await?.expect("COUNT returns a row");
+        let n = ColumnReader::new(&row).int()?;
+        Ok(n as u64)
+    }
+}
