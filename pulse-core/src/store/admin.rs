@@ -129,7 +129,7 @@ impl ClientStore {
 
 impl Row for NewUser {
     const TABLE: &'static Table =
-        &Table { name: "users", entity: "user", columns: &["email", "display_name", "role"], key: &["email"] };
+        &Table { name: "users", columns: &["email", "display_name", "role"], key: &["email"] };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
         w.text(self.email.as_str());
         w.text(&self.display_name);
@@ -316,7 +316,7 @@ const JIRA: u8 = 1;
 const TEAM: u8 = 2;
 
 const MEMBER_TABLES: [Table; 3] = [
-    Table { name: "project_repos", entity: "project repository", columns: &["project", "repo"], key: &["project", "repo"] },
+    Table { name: "project_repos", columns: &["project", "repo"], key: &["project", "repo"] },
     Table {
         name: "project_jira_projects",
         columns: &["project", "jira_project"],
