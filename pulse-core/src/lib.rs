@@ -10,8 +10,8 @@
 
 pub mod error;
 pub mod ids;
-pub mod model;
 pub mod import;
+pub mod model;
 pub mod store;
 
 pub use error::{Error, Result};

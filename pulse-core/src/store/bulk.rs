@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
+use super::Record;
 use super::codec::{ColumnWriter, CopyText};
 use super::tx::{ClientTx, Inner};
-use super::Record;
 use crate::error::Result;
 
 /// Rows per PostgreSQL COPY batch.
@@ -73,7 +73,9 @@ impl ClientTx {
             row.write(&mut copy);
             copy.end_row();
         }
-        let Inner::Postgres(tx) = &mut self.inner else { unreachable!("checked by the caller") };
+        let Inner::Postgres(tx) = &mut self.inner else {
+            unreachable!("checked by the caller")
+        };
         let mut stream = tx.copy_in_raw(&table.pg_copy_stage_sql()).await?;
         stream.send(copy.buf).await?;
         stream.finish().await?;

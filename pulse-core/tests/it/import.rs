@@ -1,0 +1,1 @@
+//! The import format end to end: see `import_files` for bad input.
