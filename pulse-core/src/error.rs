@@ -79,54 +79,34 @@ impl std::fmt::Display for StorageFailure {
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         let failure = match &err {
-            sqlx::Error::Database(db) => StorageFailure::Rejected {
-                code: db
-                    .code()
-                    .map(|c| c.into_owned())
-                    .unwrap_or_else(|| "unknown".into()),
-            },
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => StorageFailure::Unavailable,
-            sqlx::Error::ColumnDecode { index, .. } => StorageFailure::Corrupt {
-                column: index.clone(),
-            },
+            sqlx::Error::Database(db) => {
+                StorageFailure::Rejected { code: db.code().map(|c| c.into_owned()).unwrap_or_else(|| "unknown".into()) }
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StorageFailure::Unavailable
+            }
+            sqlx::Error::ColumnDecode { index, .. } => StorageFailure::Corrupt { column: index.clone() },
             sqlx::Error::Migrate(_) => StorageFailure::Migration,
             _ => StorageFailure::Other,
         };
-        Error::Storage {
-            failure,
-            source: Box::new(err),
-        }
+        Error::Storage { failure, source: Box::new(err) }
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
-        Error::Storage {
-            failure: StorageFailure::Migration,
-            source: Box::new(err),
-        }
+        Error::Storage { failure: StorageFailure::Migration, source: Box::new(err) }
     }
 }
 
 impl Error {
     pub(crate) fn invalid(what: &'static str, reason: impl Into<String>) -> Self {
-        Error::Invalid {
-            what,
-            reason: reason.into(),
-        }
+        Error::Invalid { what, reason: reason.into() }
     }
 
     pub(crate) fn corrupt(column: &str, reason: impl Into<String>) -> Self {
         let reason: String = reason.into();
-        Error::Storage {
-            failure: StorageFailure::Corrupt {
-                column: column.to_owned(),
-            },
-            source: reason.into(),
-        }
+        Error::Storage { failure: StorageFailure::Corrupt { column: column.to_owned() }, source: reason.into() }
     }
 }
 

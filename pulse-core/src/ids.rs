@@ -246,9 +246,6 @@ mod tests {
     #[test]
     fn error_names_the_value_and_kind() {
         let err = RepoName::parse("nope").unwrap_err().to_string();
-        assert!(
-            err.contains("repository name") && err.contains("\"nope\""),
-            "{err}"
-        );
+        assert!(err.contains("repository name") && err.contains("\"nope\""), "{err}");
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! The crate has no transport dependencies: HTTP, gRPC and Python live in the adapters.
 
+pub mod dates;
 pub mod error;
 pub mod ids;
 pub mod import;

@@ -29,10 +29,7 @@ pub enum ImportProblem {
     /// A required field is absent or null.
     MissingField,
     /// The field has the wrong JSON type.
-    WrongType {
-        expected: &'static str,
-        found: &'static str,
-    },
+    WrongType { expected: &'static str, found: &'static str },
     /// The field is not an RFC 3339 timestamp.
     BadTimestamp { value: String },
     /// The field's value is not acceptable (the reason says why).
@@ -85,18 +82,10 @@ pub(crate) struct FieldError {
 
 impl FieldError {
     pub(crate) fn new(field: impl Into<String>, problem: ImportProblem) -> Self {
-        Self {
-            field: field.into(),
-            problem,
-        }
+        Self { field: field.into(), problem }
     }
 
     pub(crate) fn at(self, file: &str, line: u64) -> ImportError {
-        ImportError {
-            file: file.to_owned(),
-            line: Some(line),
-            field: Some(self.field),
-            problem: self.problem,
-        }
+        ImportError { file: file.to_owned(), line: Some(line), field: Some(self.field), problem: self.problem }
     }
 }

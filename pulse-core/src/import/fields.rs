@@ -28,17 +28,12 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Parses an RFC 3339 timestamp into UTC.
 pub(crate) fn timestamp(text: &str) -> Option<Timestamp> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
 impl<'a> Fields<'a> {
     pub(crate) fn new(obj: &'a Map<String, Value>) -> Self {
-        Self {
-            obj,
-            prefix: String::new(),
-        }
+        Self { obj, prefix: String::new() }
     }
 
     fn path(&self, name: &str) -> String {
@@ -59,24 +54,15 @@ impl<'a> Fields<'a> {
     }
 
     fn wrong(&self, name: &str, expected: &'static str, found: &Value) -> FieldError {
-        self.err(
-            name,
-            ImportProblem::WrongType {
-                expected,
-                found: kind_of(found),
-            },
-        )
+        self.err(name, ImportProblem::WrongType { expected, found: kind_of(found) })
     }
 
     pub(crate) fn opt_str(&self, name: &str) -> FieldResult<Option<&'a str>> {
         match self.value(name) {
             None => Ok(None),
-            Some(Value::String(s)) if s.contains('\0') => Err(self.err(
-                name,
-                ImportProblem::BadValue {
-                    reason: "contains a NUL character".into(),
-                },
-            )),
+            Some(Value::String(s)) if s.contains('\0') => {
+                Err(self.err(name, ImportProblem::BadValue { reason: "contains a NUL character".into() }))
+            }
             Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong(name, "a string", other)),
         }
@@ -86,31 +72,18 @@ impl<'a> Fields<'a> {
     pub(crate) fn str(&self, name: &str) -> FieldResult<&'a str> {
         match self.opt_str(name)? {
             None => Err(self.err(name, ImportProblem::MissingField)),
-            Some("") => Err(self.err(
-                name,
-                ImportProblem::BadValue {
-                    reason: "must not be empty".into(),
-                },
-            )),
+            Some("") => Err(self.err(name, ImportProblem::BadValue { reason: "must not be empty".into() })),
             Some(s) => Ok(s),
         }
     }
 
     /// A string parsed into a domain type; the domain's reason becomes the message.
-    pub(crate) fn parsed<T>(
-        &self,
-        name: &str,
-        parse: fn(&str) -> crate::Result<T>,
-    ) -> FieldResult<T> {
+    pub(crate) fn parsed<T>(&self, name: &str, parse: fn(&str) -> crate::Result<T>) -> FieldResult<T> {
         let text = self.str(name)?;
         parse(text).map_err(|e| self.bad(name, e))
     }
 
-    pub(crate) fn opt_parsed<T>(
-        &self,
-        name: &str,
-        parse: fn(&str) -> crate::Result<T>,
-    ) -> FieldResult<Option<T>> {
+    pub(crate) fn opt_parsed<T>(&self, name: &str, parse: fn(&str) -> crate::Result<T>) -> FieldResult<Option<T>> {
         match self.opt_str(name)? {
             None => Ok(None),
             Some(text) => parse(text).map(Some).map_err(|e| self.bad(name, e)),
@@ -130,12 +103,7 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(text) => match timestamp(text) {
                 Some(t) => Ok(Some(t)),
-                None => Err(self.err(
-                    name,
-                    ImportProblem::BadTimestamp {
-                        value: text.chars().take(60).collect(),
-                    },
-                )),
+                None => Err(self.err(name, ImportProblem::BadTimestamp { value: text.chars().take(60).collect() })),
             },
         }
     }
@@ -152,13 +120,7 @@ impl<'a> Fields<'a> {
         match self.value(name) {
             None => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                self.err(
-                    name,
-                    ImportProblem::WrongType {
-                        expected: "an integer",
-                        found: "a fraction",
-                    },
-                )
+                self.err(name, ImportProblem::WrongType { expected: "an integer", found: "a fraction" })
             }),
             Some(other) => Err(self.wrong(name, "an integer", other)),
         }
@@ -173,19 +135,12 @@ impl<'a> Fields<'a> {
     }
 
     pub(crate) fn opt_int_at_least(&self, name: &str, min: i64) -> FieldResult<Option<i64>> {
-        self.opt_int(name)?
-            .map(|n| self.check_min(name, n, min))
-            .transpose()
+        self.opt_int(name)?.map(|n| self.check_min(name, n, min)).transpose()
     }
 
     fn check_min(&self, name: &str, n: i64, min: i64) -> FieldResult<i64> {
         if n < min {
-            Err(self.err(
-                name,
-                ImportProblem::BadValue {
-                    reason: format!("must be at least {min}, got {n}"),
-                },
-            ))
+            Err(self.err(name, ImportProblem::BadValue { reason: format!("must be at least {min}, got {n}") }))
         } else {
             Ok(n)
         }
@@ -218,9 +173,7 @@ impl<'a> Fields<'a> {
                     Value::String(s) if !s.contains('\0') => Ok(s.as_str()),
                     Value::String(_) => Err(self.err(
                         &format!("{name}[{i}]"),
-                        ImportProblem::BadValue {
-                            reason: "contains a NUL character".into(),
-                        },
+                        ImportProblem::BadValue { reason: "contains a NUL character".into() },
                     )),
                     other => Err(self.wrong(&format!("{name}[{i}]"), "a string", other)),
                 })
@@ -230,11 +183,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An array of strings, each parsed into a domain type.
-    pub(crate) fn parsed_list<T>(
-        &self,
-        name: &str,
-        parse: fn(&str) -> crate::Result<T>,
-    ) -> FieldResult<Vec<T>> {
+    pub(crate) fn parsed_list<T>(&self, name: &str, parse: fn(&str) -> crate::Result<T>) -> FieldResult<Vec<T>> {
         self.str_list(name)?
             .into_iter()
             .enumerate()
@@ -250,10 +199,7 @@ impl<'a> Fields<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| match v {
-                    Value::Object(obj) => Ok(Fields {
-                        obj,
-                        prefix: format!("{}{name}[{i}].", self.prefix),
-                    }),
+                    Value::Object(obj) => Ok(Fields { obj, prefix: format!("{}{name}[{i}].", self.prefix) }),
                     other => Err(self.wrong(&format!("{name}[{i}]"), "an object", other)),
                 })
                 .collect(),
@@ -266,13 +212,8 @@ impl<'a> Fields<'a> {
         match self.value(name) {
             None => Ok(Vec::new()),
             Some(Value::Object(map)) => {
-                let inner = Fields {
-                    obj: map,
-                    prefix: format!("{}{name}.", self.prefix),
-                };
-                map.keys()
-                    .map(|k| Ok((k.as_str(), inner.str_list(k)?)))
-                    .collect()
+                let inner = Fields { obj: map, prefix: format!("{}{name}.", self.prefix) };
+                map.keys().map(|k| Ok((k.as_str(), inner.str_list(k)?))).collect()
             }
             Some(other) => Err(self.wrong(name, "an object of arrays", other)),
         }

@@ -53,25 +53,16 @@ impl ImportFile {
     /// The kind as the push API names it (`POST /api/v1/import/{kind}`): the file name
     /// without its extension.
     pub fn kind(self) -> &'static str {
-        self.file_name()
-            .split('.')
-            .next()
-            .expect("file names have an extension")
+        self.file_name().split('.').next().expect("file names have an extension")
     }
 
     pub fn from_kind(kind: &str) -> crate::Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.kind() == kind)
-            .ok_or_else(|| {
-                crate::Error::invalid(
-                    "import kind",
-                    format!(
-                        "{kind:?} is not one of {}",
-                        Self::ALL.map(|f| f.kind()).join(", ")
-                    ),
-                )
-            })
+        Self::ALL.into_iter().find(|f| f.kind() == kind).ok_or_else(|| {
+            crate::Error::invalid(
+                "import kind",
+                format!("{kind:?} is not one of {}", Self::ALL.map(|f| f.kind()).join(", ")),
+            )
+        })
     }
 }
 
@@ -89,26 +80,14 @@ impl Known {
     }
 
     fn opt_repo(&self, f: &Fields<'_>, field: &str) -> FieldResult<Option<RepoName>> {
-        f.opt_parsed(field, RepoName::parse)?
-            .map(|repo| self.check_repo(f, field, repo))
-            .transpose()
+        f.opt_parsed(field, RepoName::parse)?.map(|repo| self.check_repo(f, field, repo)).transpose()
     }
 
     fn check_repo(&self, f: &Fields<'_>, field: &str, repo: RepoName) -> FieldResult<RepoName> {
-        if self.repos.contains(&repo) {
-            Ok(repo)
-        } else {
-            Err(f.dangling(field, format!("repository {repo}")))
-        }
+        if self.repos.contains(&repo) { Ok(repo) } else { Err(f.dangling(field, format!("repository {repo}"))) }
     }
 
-    fn check_pr(
-        &self,
-        f: &Fields<'_>,
-        field: &str,
-        repo: &RepoName,
-        number: i64,
-    ) -> FieldResult<()> {
+    fn check_pr(&self, f: &Fields<'_>, field: &str, repo: &RepoName, number: i64) -> FieldResult<()> {
         if self.prs.contains(&(repo.clone(), number)) {
             Ok(())
         } else {
@@ -132,11 +111,7 @@ fn opt_ts(t: Option<Timestamp>) -> Value {
 /// Drops null members so written lines stay short.
 fn compact(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect::<Map<_, _>>(),
-        ),
+        Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect::<Map<_, _>>()),
         other => other,
     }
 }
@@ -145,8 +120,7 @@ fn compact(value: Value) -> Value {
 
 pub(crate) fn project(f: &Fields<'_>) -> FieldResult<Project> {
     let defaults = ProjectRules::default();
-    let pattern =
-        |name: &str| -> FieldResult<Option<Pattern>> { f.opt_parsed(name, |s| Pattern::parse(s)) };
+    let pattern = |name: &str| -> FieldResult<Option<Pattern>> { f.opt_parsed(name, |s| Pattern::parse(s)) };
     let mut teams = BTreeMap::new();
     for (team, logins) in f.string_lists("teams")? {
         teams.insert(team.to_owned(), strings(logins));
@@ -163,17 +137,9 @@ pub(crate) fn project(f: &Fields<'_>) -> FieldResult<Project> {
                 Some(_) => pattern("production_pattern")?.expect("present"),
             },
             deploy_workflow_pattern: pattern("deploy_workflow_pattern")?,
-            incident_types: if incident_types.is_empty() {
-                defaults.incident_types
-            } else {
-                strings(incident_types)
-            },
-            incident_label: f
-                .opt_str("incident_label")?
-                .map_or(defaults.incident_label, str::to_owned),
-            hotfix_label: f
-                .opt_str("hotfix_label")?
-                .map_or(defaults.hotfix_label, str::to_owned),
+            incident_types: if incident_types.is_empty() { defaults.incident_types } else { strings(incident_types) },
+            incident_label: f.opt_str("incident_label")?.map_or(defaults.incident_label, str::to_owned),
+            hotfix_label: f.opt_str("hotfix_label")?.map_or(defaults.hotfix_label, str::to_owned),
             bots: strings(f.str_list("bots")?),
         },
         teams,
@@ -201,11 +167,7 @@ pub fn project_json(p: &Project) -> Value {
 pub(crate) fn repository(f: &Fields<'_>) -> FieldResult<Repository> {
     Ok(Repository {
         name: f.parsed("name", RepoName::parse)?,
-        default_branch: f
-            .opt_str("default_branch")?
-            .filter(|b| !b.is_empty())
-            .unwrap_or("main")
-            .to_owned(),
+        default_branch: f.opt_str("default_branch")?.filter(|b| !b.is_empty()).unwrap_or("main").to_owned(),
         source: RecordSource::Import,
     })
 }
@@ -219,10 +181,7 @@ pub fn repository_json(r: &Repository) -> Value {
 pub(crate) fn commit(f: &Fields<'_>, known: &Known) -> FieldResult<Commit> {
     // Required, but may be empty (a root commit).
     if !f.present("parents") {
-        return Err(FieldError::new(
-            "parents",
-            super::ImportProblem::MissingField,
-        ));
+        return Err(FieldError::new("parents", super::ImportProblem::MissingField));
     }
     let parents = f.parsed_list("parents", Sha::parse)?;
     Ok(Commit {
@@ -251,20 +210,13 @@ pub fn commit_json(c: &Commit) -> Value {
 
 // ---------------------------------------------------------------- pull_requests.jsonl
 
-pub(crate) fn pull_request(
-    f: &Fields<'_>,
-    known: &Known,
-) -> FieldResult<(PullRequest, Vec<PullRequestCommit>)> {
+pub(crate) fn pull_request(f: &Fields<'_>, known: &Known) -> FieldResult<(PullRequest, Vec<PullRequestCommit>)> {
     let repo = known.repo(f, "repo")?;
     let number = f.int_at_least("number", 1)?;
     let commits = f
         .parsed_list("commits", Sha::parse)?
         .into_iter()
-        .map(|sha| PullRequestCommit {
-            repo: repo.clone(),
-            pr: number,
-            sha,
-        })
+        .map(|sha| PullRequestCommit { repo: repo.clone(), pr: number, sha })
         .collect();
     let pr = PullRequest {
         number,
@@ -321,9 +273,7 @@ pub(crate) fn review(f: &Fields<'_>, known: &Known) -> FieldResult<Review> {
         author: f.str("author")?.to_owned(),
         submitted_at: f.ts("submitted_at")?,
         state: f.opt_parsed("state", ReviewState::parse)?,
-        kind: f
-            .opt_parsed("kind", ReviewKind::parse)?
-            .unwrap_or(ReviewKind::Review),
+        kind: f.opt_parsed("kind", ReviewKind::parse)?.unwrap_or(ReviewKind::Review),
         source: RecordSource::Import,
     })
 }
@@ -377,11 +327,7 @@ pub fn deployment_json(d: &Deployment) -> Value {
 
 // ---------------------------------------------------------------- incidents.jsonl
 
-pub(crate) fn incident(
-    f: &Fields<'_>,
-    known: &Known,
-    project: Option<&ProjectName>,
-) -> FieldResult<Incident> {
+pub(crate) fn incident(f: &Fields<'_>, known: &Known, project: Option<&ProjectName>) -> FieldResult<Incident> {
     let repo = known.opt_repo(f, "repo")?;
     Ok(Incident {
         id: id_field(f, "id")?,
@@ -389,11 +335,7 @@ pub(crate) fn incident(
         resolved_at: f.opt_ts("resolved_at")?,
         title: f.opt_str("title")?.map(str::to_owned),
         // An incident without a repository belongs to the directory's project as a whole.
-        project: if repo.is_none() {
-            project.cloned()
-        } else {
-            None
-        },
+        project: if repo.is_none() { project.cloned() } else { None },
         repo,
         deployment_id: f.opt_str("deployment_id")?.map(str::to_owned),
         sha: f.opt_parsed("sha", Sha::parse)?,
@@ -431,9 +373,7 @@ pub(crate) fn issue(f: &Fields<'_>, known: &Known) -> FieldResult<ParsedIssue> {
     if key.project() != project {
         return Err(FieldError::new(
             "project",
-            super::ImportProblem::BadValue {
-                reason: format!("issue {key} does not belong to project {project}"),
-            },
+            super::ImportProblem::BadValue { reason: format!("issue {key} does not belong to project {project}") },
         ));
     }
     let mut transitions = Vec::new();
@@ -454,12 +394,7 @@ pub(crate) fn issue(f: &Fields<'_>, known: &Known) -> FieldResult<ParsedIssue> {
         let repo = known.repo(&link, "repo")?;
         let pr = link.int_at_least("number", 1)?;
         known.check_pr(&link, "number", &repo, pr)?;
-        links.push(IssuePrLink {
-            issue: key.clone(),
-            repo,
-            pr,
-            origin: LinkOrigin::Import,
-        });
+        links.push(IssuePrLink { issue: key.clone(), repo, pr, origin: LinkOrigin::Import });
     }
     let issue = JiraIssue {
         key,
@@ -472,18 +407,10 @@ pub(crate) fn issue(f: &Fields<'_>, known: &Known) -> FieldResult<ParsedIssue> {
         story_points: f.opt_float("story_points")?,
         source: RecordSource::Import,
     };
-    Ok(ParsedIssue {
-        issue,
-        transitions,
-        links,
-    })
+    Ok(ParsedIssue { issue, transitions, links })
 }
 
-pub fn issue_json(
-    issue: &JiraIssue,
-    transitions: &[JiraTransition],
-    links: &[IssuePrLink],
-) -> Value {
+pub fn issue_json(issue: &JiraIssue, transitions: &[JiraTransition], links: &[IssuePrLink]) -> Value {
     let transitions: Vec<Value> = transitions
         .iter()
         .map(|t| {
@@ -496,10 +423,7 @@ pub fn issue_json(
             }))
         })
         .collect();
-    let links: Vec<Value> = links
-        .iter()
-        .map(|l| json!({"repo": l.repo, "number": l.pr}))
-        .collect();
+    let links: Vec<Value> = links.iter().map(|l| json!({"repo": l.repo, "number": l.pr})).collect();
     compact(json!({
         "key": issue.key,
         "project": issue.project,

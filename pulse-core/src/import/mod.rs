@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 
 pub use error::{ImportError, ImportProblem};
 pub use format::{
-    ImportFile, commit_json, deployment_json, incident_json, issue_json, project_json,
-    pull_request_json, repository_json, review_json,
+    ImportFile, commit_json, deployment_json, incident_json, issue_json, project_json, pull_request_json,
+    repository_json, review_json,
 };
 
 use crate::error::Result;
@@ -73,10 +73,7 @@ pub struct Import<'a> {
 impl ClientStore {
     /// Starts an import into this client.
     pub fn import(&self) -> Import<'_> {
-        Import {
-            client: self,
-            inputs: Vec::new(),
-        }
+        Import { client: self, inputs: Vec::new() }
     }
 }
 
@@ -85,9 +82,7 @@ fn unreadable(file: &str, e: impl std::fmt::Display) -> ImportError {
         file: file.to_owned(),
         line: None,
         field: None,
-        problem: ImportProblem::Unreadable {
-            reason: e.to_string(),
-        },
+        problem: ImportProblem::Unreadable { reason: e.to_string() },
     }
 }
 
@@ -102,32 +97,22 @@ impl<'a> Import<'a> {
         for file in ImportFile::ALL {
             let path = dir.join(file.file_name());
             match File::open(&path) {
-                Ok(f) => self.inputs.push(Input {
-                    file,
-                    reader: Box::new(BufReader::with_capacity(1 << 16, f)),
-                }),
+                Ok(f) => self.inputs.push(Input { file, reader: Box::new(BufReader::with_capacity(1 << 16, f)) }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(unreadable(file.file_name(), e).into()),
             }
         }
         if self.inputs.is_empty() {
-            return Err(ImportError {
-                file: shown,
-                line: None,
-                field: None,
-                problem: ImportProblem::NoImportFiles,
-            }
-            .into());
+            return Err(
+                ImportError { file: shown, line: None, field: None, problem: ImportProblem::NoImportFiles }.into()
+            );
         }
         Ok(self)
     }
 
     /// Adds one file's content (the push API's request body).
     pub fn lines(mut self, file: ImportFile, content: impl BufRead + Send + 'static) -> Self {
-        self.inputs.push(Input {
-            file,
-            reader: Box::new(content),
-        });
+        self.inputs.push(Input { file, reader: Box::new(content) });
         self
     }
 
@@ -158,16 +143,8 @@ impl<'a> Import<'a> {
 /// References may point at rows that earlier imports or connectors wrote.
 async fn known_from_database(tx: &mut ClientTx, inputs: &[Input]) -> Result<Known> {
     let mut known = Known::default();
-    known.repos = tx
-        .list::<Repository>()
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    if inputs
-        .iter()
-        .any(|i| matches!(i.file, ImportFile::Reviews | ImportFile::Issues))
-    {
+    known.repos = tx.list::<Repository>().await?.into_iter().map(|r| r.name).collect();
+    if inputs.iter().any(|i| matches!(i.file, ImportFile::Reviews | ImportFile::Issues)) {
         known.prs = tx.pull_request_keys().await?.into_iter().collect();
     }
     Ok(known)
@@ -226,11 +203,7 @@ async fn write_batch(tx: &mut ClientTx, batch: Batch, summary: &mut ImportSummar
             let mut missing = Vec::new();
             for key in keys {
                 if tx.get::<JiraProject>(&key).await?.is_none() {
-                    missing.push(JiraProject {
-                        key,
-                        name: None,
-                        source: RecordSource::Import,
-                    });
+                    missing.push(JiraProject { key, name: None, source: RecordSource::Import });
                 }
             }
             tx.upsert(&missing).await?;
@@ -262,22 +235,14 @@ fn send(sender: &mpsc::Sender<Batch>, batch: Batch) -> Result<(), Stop> {
     sender.blocking_send(batch).map_err(|_| Stop::WriterGone)
 }
 
-fn parse_all(
-    inputs: Vec<Input>,
-    known: Known,
-    sender: mpsc::Sender<Batch>,
-) -> Result<(), ImportError> {
+fn parse_all(inputs: Vec<Input>, known: Known, sender: mpsc::Sender<Batch>) -> Result<(), ImportError> {
     match parse_inputs(inputs, known, &sender) {
         Ok(()) | Err(Stop::WriterGone) => Ok(()),
         Err(Stop::Invalid(e)) => Err(e),
     }
 }
 
-fn parse_inputs(
-    inputs: Vec<Input>,
-    mut known: Known,
-    sender: &mpsc::Sender<Batch>,
-) -> Result<(), Stop> {
+fn parse_inputs(inputs: Vec<Input>, mut known: Known, sender: &mpsc::Sender<Batch>) -> Result<(), Stop> {
     let mut project: Option<Project> = None;
     let mut touched_repos: BTreeSet<RepoName> = BTreeSet::new();
     let mut jira_keys: BTreeSet<JiraProjectKey> = BTreeSet::new();
@@ -290,20 +255,10 @@ fn parse_inputs(
             continue;
         }
         let project_name = project.as_ref().map(|p| p.name.clone());
-        parse_lines(
-            input,
-            &mut known,
-            project_name.as_ref(),
-            sender,
-            &mut touched_repos,
-            &mut jira_keys,
-        )?;
+        parse_lines(input, &mut known, project_name.as_ref(), sender, &mut touched_repos, &mut jira_keys)?;
     }
     if !jira_keys.is_empty() {
-        send(
-            sender,
-            Batch::JiraProjects(jira_keys.iter().cloned().collect()),
-        )?;
+        send(sender, Batch::JiraProjects(jira_keys.iter().cloned().collect()))?;
     }
     if let Some(mut p) = project {
         // Everything in a directory with a project.json belongs to that project.
@@ -324,31 +279,18 @@ fn parse_inputs(
 
 fn read_whole(mut reader: Box<dyn BufRead + Send>, name: &str) -> Result<String, ImportError> {
     let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(name, e))?;
+    reader.read_to_end(&mut bytes).map_err(|e| unreadable(name, e))?;
     String::from_utf8(bytes).map_err(|e| ImportError {
         file: name.to_owned(),
         line: None,
         field: None,
-        problem: ImportProblem::InvalidUtf8 {
-            byte: e.utf8_error().valid_up_to(),
-        },
+        problem: ImportProblem::InvalidUtf8 { byte: e.utf8_error().valid_up_to() },
     })
 }
 
 fn parse_project(text: &str, name: &str) -> Result<Project, ImportError> {
-    let whole = |problem| ImportError {
-        file: name.to_owned(),
-        line: None,
-        field: None,
-        problem,
-    };
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        whole(ImportProblem::InvalidJson {
-            reason: e.to_string(),
-        })
-    })?;
+    let whole = |problem| ImportError { file: name.to_owned(), line: None, field: None, problem };
+    let value: Value = serde_json::from_str(text).map_err(|e| whole(json_problem(&e)))?;
     let Value::Object(obj) = value else {
         return Err(whole(ImportProblem::NotAnObject));
     };
@@ -358,6 +300,17 @@ fn parse_project(text: &str, name: &str) -> Result<Project, ImportError> {
         field: Some(e.field),
         problem: e.problem,
     })
+}
+
+/// serde_json's message without its position, which is restated as a column (a JSON
+/// Lines record is one line, so serde's "line 1" would only confuse).
+fn json_problem(e: &serde_json::Error) -> ImportProblem {
+    let message = e.to_string();
+    let reason = match message.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &message[..i], e.column()),
+        None => message,
+    };
+    ImportProblem::InvalidJson { reason }
 }
 
 /// One parsed line of any `.jsonl` file.
@@ -386,32 +339,18 @@ fn parse_lines(
     let mut rows: Vec<Parsed> = Vec::with_capacity(BATCH);
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| unreadable(name, e))?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|e| unreadable(name, e))?;
         if n == 0 {
             break;
         }
         line_no += 1;
-        let at = |problem| ImportError {
-            file: name.to_owned(),
-            line: Some(line_no),
-            field: None,
-            problem,
-        };
-        let text = std::str::from_utf8(&buf).map_err(|e| {
-            at(ImportProblem::InvalidUtf8 {
-                byte: e.valid_up_to(),
-            })
-        })?;
+        let at = |problem| ImportError { file: name.to_owned(), line: Some(line_no), field: None, problem };
+        let text = std::str::from_utf8(&buf).map_err(|e| at(ImportProblem::InvalidUtf8 { byte: e.valid_up_to() }))?;
         if text.trim().is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            at(ImportProblem::InvalidJson {
-                reason: e.to_string(),
-            })
-        })?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        let value: Value = serde_json::from_str(text).map_err(|e| at(json_problem(&e)))?;
         let Value::Object(obj) = value else {
             return Err(at(ImportProblem::NotAnObject).into());
         };
@@ -445,11 +384,7 @@ fn parse_lines(
     Ok(())
 }
 
-fn note_membership(
-    parsed: &Parsed,
-    repos: &mut BTreeSet<RepoName>,
-    jira: &mut BTreeSet<JiraProjectKey>,
-) {
+fn note_membership(parsed: &Parsed, repos: &mut BTreeSet<RepoName>, jira: &mut BTreeSet<JiraProjectKey>) {
     let repo = match parsed {
         Parsed::Repository(r) => Some(&r.name),
         Parsed::Commit(c) => Some(&c.repo),
@@ -491,21 +426,16 @@ fn into_batch(file: ImportFile, rows: Vec<Parsed>) -> Batch {
         ImportFile::PullRequests => {
             let (mut prs, mut commits) = (Vec::with_capacity(rows.len()), Vec::new());
             for p in rows {
-                let Parsed::PullRequest(pr, c) = p else {
-                    unreachable!("one file holds one kind")
-                };
+                let Parsed::PullRequest(pr, c) = p else { unreachable!("one file holds one kind") };
                 prs.push(pr);
                 commits.extend(c);
             }
             Batch::PullRequests(prs, commits)
         }
         ImportFile::Issues => {
-            let (mut issues, mut transitions, mut links) =
-                (Vec::with_capacity(rows.len()), Vec::new(), Vec::new());
+            let (mut issues, mut transitions, mut links) = (Vec::with_capacity(rows.len()), Vec::new(), Vec::new());
             for p in rows {
-                let Parsed::Issue(i) = p else {
-                    unreachable!("one file holds one kind")
-                };
+                let Parsed::Issue(i) = p else { unreachable!("one file holds one kind") };
                 issues.push(i.issue);
                 transitions.extend(i.transitions);
                 links.extend(i.links);

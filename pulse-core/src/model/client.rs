@@ -27,12 +27,7 @@ impl Branding {
     /// Branding with only a display name: the dashboard falls back to Pulse's own logo
     /// and colours.
     pub fn named(display_name: impl Into<String>) -> Self {
-        Self {
-            display_name: display_name.into(),
-            logo_url: None,
-            primary_color: None,
-            accent_color: None,
-        }
+        Self { display_name: display_name.into(), logo_url: None, primary_color: None, accent_color: None }
     }
 }
 
@@ -43,16 +38,11 @@ pub struct Color(String);
 
 impl Color {
     pub fn parse(text: &str) -> Result<Self> {
-        let ok = text.len() == 7
-            && text.starts_with('#')
-            && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        let ok = text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
         if ok {
             Ok(Self(text.to_ascii_lowercase()))
         } else {
-            Err(Error::invalid(
-                "colour",
-                format!("{text:?} is not of the form #rrggbb"),
-            ))
+            Err(Error::invalid("colour", format!("{text:?} is not of the form #rrggbb")))
         }
     }
 

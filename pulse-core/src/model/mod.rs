@@ -16,9 +16,7 @@ mod text_enum;
 
 pub use client::{Branding, Client, Color};
 pub use delivery::{Deployment, DeploymentResult, DeploymentSource, Incident};
-pub use github::{
-    Commit, PullRequest, PullRequestCommit, Repository, Review, ReviewKind, ReviewState,
-};
+pub use github::{Commit, PullRequest, PullRequestCommit, Repository, Review, ReviewKind, ReviewState};
 pub use integration::{Integration, IntegrationKind, NewIntegration, SealedCredentials};
 pub use jira::{IssuePrLink, JiraIssue, JiraProject, JiraTransition, LinkOrigin, StatusCategory};
 pub use project::{Pattern, Project, ProjectRules};

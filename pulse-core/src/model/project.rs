@@ -57,8 +57,7 @@ impl ProjectRules {
 impl Default for ProjectRules {
     fn default() -> Self {
         Self {
-            production_pattern: Pattern::parse(Self::DEFAULT_PRODUCTION_PATTERN)
-                .expect("default pattern compiles"),
+            production_pattern: Pattern::parse(Self::DEFAULT_PRODUCTION_PATTERN).expect("default pattern compiles"),
             deploy_workflow_pattern: None,
             incident_types: vec!["Incident".to_owned()],
             incident_label: "incident".to_owned(),
@@ -81,15 +80,9 @@ impl Pattern {
         let regex = if source.is_empty() {
             None
         } else {
-            Some(
-                Regex::new(source)
-                    .map_err(|e| Error::invalid("pattern", format!("{source:?}: {e}")))?,
-            )
+            Some(Regex::new(source).map_err(|e| Error::invalid("pattern", format!("{source:?}: {e}")))?)
         };
-        Ok(Self {
-            source: source.to_owned(),
-            regex,
-        })
+        Ok(Self { source: source.to_owned(), regex })
     }
 
     pub fn is_match(&self, text: &str) -> bool {
@@ -138,15 +131,6 @@ mod tests {
     #[test]
     fn bad_pattern_is_a_typed_error() {
         let err = Pattern::parse("(unclosed").unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Invalid {
-                    what: "pattern",
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, Error::Invalid { what: "pattern", .. }), "{err}");
     }
 }

@@ -38,10 +38,7 @@ pub enum Cadence {
 impl Cadence {
     pub fn every(seconds: u32) -> Result<Self> {
         if seconds == 0 {
-            return Err(Error::invalid(
-                "schedule interval",
-                "must be at least one second",
-            ));
+            return Err(Error::invalid("schedule interval", "must be at least one second"));
         }
         Ok(Cadence::Interval { seconds })
     }

@@ -33,20 +33,14 @@ impl Email {
         let text = text.trim();
         let ok = match text.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !text.contains(char::is_whitespace)
-                    && text.len() <= 254
+                !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace) && text.len() <= 254
             }
             None => false,
         };
         if ok {
             Ok(Self(text.to_lowercase()))
         } else {
-            Err(Error::invalid(
-                "e-mail address",
-                format!("{text:?} is not an e-mail address"),
-            ))
+            Err(Error::invalid("e-mail address", format!("{text:?} is not an e-mail address")))
         }
     }
 

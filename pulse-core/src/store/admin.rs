@@ -7,15 +7,12 @@ use super::table::{Record, Table, sealed::Row};
 use super::tx::Inner;
 use super::{ClientStore, ClientTx, Store};
 use crate::error::{Error, Result};
-use crate::ids::{
-    ClientId, ClientSlug, IntegrationId, JiraProjectKey, ProjectName, RepoName, ScheduleId, UserId,
-};
+use crate::ids::{ClientId, ClientSlug, IntegrationId, JiraProjectKey, ProjectName, RepoName, ScheduleId, UserId};
 use crate::model::*;
 
 // ---------------------------------------------------------------- clients
 
-const CLIENT_COLUMNS: &str =
-    "id, slug, display_name, logo_url, primary_color, accent_color, created_at";
+const CLIENT_COLUMNS: &str = "id, slug, display_name, logo_url, primary_color, accent_color, created_at";
 
 fn read_client(row: &DbRow) -> Result<Client> {
     let mut r = ColumnReader::new(row);
@@ -59,11 +56,7 @@ fn is_foreign_key_violation(err: &Error) -> bool {
     }
 }
 
-pub(crate) async fn insert_client(
-    store: &Store,
-    slug: &ClientSlug,
-    branding: &Branding,
-) -> Result<Client> {
+pub(crate) async fn insert_client(store: &Store, slug: &ClientSlug, branding: &Branding) -> Result<Client> {
     let mut tx = Inner::begin_global(store).await?;
     let mut args = Args::for_backend(tx.backend());
     args.text(slug.as_str());
@@ -135,11 +128,8 @@ impl ClientStore {
 // ---------------------------------------------------------------- users
 
 impl Row for NewUser {
-    const TABLE: &'static Table = &Table {
-        name: "users",
-        columns: &["email", "display_name", "role"],
-        key: &["email"],
-    };
+    const TABLE: &'static Table =
+        &Table { name: "users", columns: &["email", "display_name", "role"], key: &["email"] };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
         w.text(self.email.as_str());
         w.text(&self.display_name);
@@ -217,14 +207,7 @@ fn read_integration(row: &DbRow) -> Result<Integration> {
 impl Row for NewJobSchedule {
     const TABLE: &'static Table = &Table {
         name: "job_schedules",
-        columns: &[
-            "integration_id",
-            "job",
-            "interval_seconds",
-            "cron",
-            "state",
-            "next_run_at",
-        ],
+        columns: &["integration_id", "job", "interval_seconds", "cron", "state", "next_run_at"],
         key: &["integration_id", "job"],
     };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
@@ -266,15 +249,11 @@ fn read_schedule(row: &DbRow) -> Result<JobSchedule> {
     let job = r.text()?;
     let cadence = match (r.opt_int()?, r.opt_text()?) {
         (Some(seconds), None) => Cadence::Interval {
-            seconds: u32::try_from(seconds)
-                .map_err(|_| Error::corrupt("interval_seconds", "out of range"))?,
+            seconds: u32::try_from(seconds).map_err(|_| Error::corrupt("interval_seconds", "out of range"))?,
         },
         (None, Some(expression)) => Cadence::Cron { expression },
         _ => {
-            return Err(Error::corrupt(
-                "interval_seconds",
-                "exactly one of interval and cron must be set",
-            ));
+            return Err(Error::corrupt("interval_seconds", "exactly one of interval and cron must be set"));
         }
     };
     Ok(JobSchedule {
@@ -310,13 +289,7 @@ impl Row for Project {
         w.text(self.name.as_str());
         w.text(rules.production_pattern.as_str());
         w.opt_text(rules.deploy_workflow_pattern.as_ref().map(Pattern::as_str));
-        w.text_list(
-            &rules
-                .incident_types
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        );
+        w.text_list(&rules.incident_types.iter().map(String::as_str).collect::<Vec<_>>());
         w.text(&rules.incident_label);
         w.text(&rules.hotfix_label);
         w.text_list(&rules.bots.iter().map(String::as_str).collect::<Vec<_>>());
@@ -345,21 +318,9 @@ const JIRA: u8 = 1;
 const TEAM: u8 = 2;
 
 const MEMBER_TABLES: [Table; 3] = [
-    Table {
-        name: "project_repos",
-        columns: &["project", "repo"],
-        key: &["project", "repo"],
-    },
-    Table {
-        name: "project_jira_projects",
-        columns: &["project", "jira_project"],
-        key: &["project", "jira_project"],
-    },
-    Table {
-        name: "project_team_members",
-        columns: &["project", "team", "login"],
-        key: &["project", "team", "login"],
-    },
+    Table { name: "project_repos", columns: &["project", "repo"], key: &["project", "repo"] },
+    Table { name: "project_jira_projects", columns: &["project", "jira_project"], key: &["project", "jira_project"] },
+    Table { name: "project_team_members", columns: &["project", "team", "login"], key: &["project", "team", "login"] },
 ];
 
 impl<const T: u8> Row for Member<T> {
@@ -384,10 +345,7 @@ impl<const T: u8> Record for Member<T> {
 }
 
 fn member<const T: u8>(project: &ProjectName, a: &str, b: &str) -> Member<T> {
-    Member {
-        project: project.as_str().to_owned(),
-        values: [a.to_owned(), b.to_owned()],
-    }
+    Member { project: project.as_str().to_owned(), values: [a.to_owned(), b.to_owned()] }
 }
 
 impl ClientTx {
@@ -400,25 +358,11 @@ impl ClientTx {
             for table in &MEMBER_TABLES {
                 let mut args = self.scoped_args();
                 args.text(p.name.as_str());
-                self.execute(
-                    &format!(
-                        "DELETE FROM {} WHERE client_id = $1 AND project = $2",
-                        table.name
-                    ),
-                    args,
-                )
-                .await?;
+                self.execute(&format!("DELETE FROM {} WHERE client_id = $1 AND project = $2", table.name), args)
+                    .await?;
             }
-            repos.extend(
-                p.repos
-                    .iter()
-                    .map(|r| member::<REPO>(&p.name, "", r.as_str())),
-            );
-            jira.extend(
-                p.jira_projects
-                    .iter()
-                    .map(|k| member::<JIRA>(&p.name, "", k.as_str())),
-            );
+            repos.extend(p.repos.iter().map(|r| member::<REPO>(&p.name, "", r.as_str())));
+            jira.extend(p.jira_projects.iter().map(|k| member::<JIRA>(&p.name, "", k.as_str())));
             for (team, logins) in &p.teams {
                 teams.extend(logins.iter().map(|l| member::<TEAM>(&p.name, team, l)));
             }
@@ -433,10 +377,7 @@ impl ClientTx {
     pub async fn project(&mut self, name: &ProjectName) -> Result<Option<Project>> {
         let mut args = self.scoped_args();
         Project::write_key(name, &mut args);
-        let Some(row) = self
-            .fetch_optional(&Project::TABLE.select_by_key_sql(), args)
-            .await?
-        else {
+        let Some(row) = self.fetch_optional(&Project::TABLE.select_by_key_sql(), args).await? else {
             return Ok(None);
         };
         let mut r = ColumnReader::new(&row);
@@ -482,15 +423,8 @@ impl ClientTx {
     /// Names of this client's projects.
     pub async fn project_names(&mut self) -> Result<Vec<ProjectName>> {
         let args = self.scoped_args();
-        let rows = self
-            .fetch_all(
-                "SELECT name FROM projects WHERE client_id = $1 ORDER BY name",
-                args,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| ColumnReader::new(row).parsed(ProjectName::parse))
-            .collect()
+        let rows = self.fetch_all("SELECT name FROM projects WHERE client_id = $1 ORDER BY name", args).await?;
+        rows.iter().map(|row| ColumnReader::new(row).parsed(ProjectName::parse)).collect()
     }
 }
 
@@ -525,12 +459,7 @@ impl ClientStore {
         let mut tx = self.begin().await?;
         let mut args = tx.scoped_args();
         args.text(name.as_str());
-        let n = tx
-            .execute(
-                "DELETE FROM projects WHERE client_id = $1 AND name = $2",
-                args,
-            )
-            .await?;
+        let n = tx.execute("DELETE FROM projects WHERE client_id = $1 AND name = $2", args).await?;
         tx.commit().await?;
         Ok(n > 0)
     }
@@ -540,42 +469,27 @@ impl ClientStore {
     /// Creates or updates a user by e-mail address.
     pub async fn upsert_user(&self, user: &NewUser) -> Result<User> {
         self.upsert(std::slice::from_ref(user)).await?;
-        self.user_by_email(&user.email)
-            .await?
-            .ok_or(Error::NotFound { entity: "user" })
+        self.user_by_email(&user.email).await?.ok_or(Error::NotFound { entity: "user" })
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        self.fetch_one_by("users", USER_COLUMNS, "id", |a| a.int(id.get()), read_user)
-            .await
+        self.fetch_one_by("users", USER_COLUMNS, "id", |a| a.int(id.get()), read_user).await
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
-        self.fetch_one_by(
-            "users",
-            USER_COLUMNS,
-            "email",
-            |a| a.text(email.as_str()),
-            read_user,
-        )
-        .await
+        self.fetch_one_by("users", USER_COLUMNS, "email", |a| a.text(email.as_str()), read_user).await
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
-        self.fetch_all_of("users", USER_COLUMNS, "email", read_user)
-            .await
+        self.fetch_all_of("users", USER_COLUMNS, "email", read_user).await
     }
 
     /// Changes a user's role; [`Error::NotFound`] when this client has no such user.
     pub async fn set_user_role(&self, id: UserId, role: Role) -> Result<()> {
-        self.update_one(
-            "UPDATE users SET role = $3 WHERE client_id = $1 AND id = $2",
-            "user",
-            |a| {
-                a.int(id.get());
-                a.text(role.as_str());
-            },
-        )
+        self.update_one("UPDATE users SET role = $3 WHERE client_id = $1 AND id = $2", "user", |a| {
+            a.int(id.get());
+            a.text(role.as_str());
+        })
         .await
     }
 
@@ -588,55 +502,26 @@ impl ClientStore {
     /// Creates or updates an integration by name.
     pub async fn upsert_integration(&self, integration: &NewIntegration) -> Result<Integration> {
         self.upsert(std::slice::from_ref(integration)).await?;
-        self.fetch_one_by(
-            "integrations",
-            INTEGRATION_COLUMNS,
-            "name",
-            |a| a.text(&integration.name),
-            read_integration,
-        )
-        .await?
-        .ok_or(Error::NotFound {
-            entity: "integration",
-        })
+        self.fetch_one_by("integrations", INTEGRATION_COLUMNS, "name", |a| a.text(&integration.name), read_integration)
+            .await?
+            .ok_or(Error::NotFound { entity: "integration" })
     }
 
     pub async fn integration(&self, id: IntegrationId) -> Result<Option<Integration>> {
-        self.fetch_one_by(
-            "integrations",
-            INTEGRATION_COLUMNS,
-            "id",
-            |a| a.int(id.get()),
-            read_integration,
-        )
-        .await
+        self.fetch_one_by("integrations", INTEGRATION_COLUMNS, "id", |a| a.int(id.get()), read_integration).await
     }
 
     pub async fn integrations(&self) -> Result<Vec<Integration>> {
-        self.fetch_all_of(
-            "integrations",
-            INTEGRATION_COLUMNS,
-            "name",
-            read_integration,
-        )
-        .await
+        self.fetch_all_of("integrations", INTEGRATION_COLUMNS, "name", read_integration).await
     }
 
     /// Replaces an integration's settings; [`Error::NotFound`] when this client has no
     /// such integration.
-    pub async fn set_integration_settings(
-        &self,
-        id: IntegrationId,
-        settings: &serde_json::Value,
-    ) -> Result<()> {
-        self.update_one(
-            "UPDATE integrations SET settings = $3 WHERE client_id = $1 AND id = $2",
-            "integration",
-            |a| {
-                a.int(id.get());
-                a.json(settings);
-            },
-        )
+    pub async fn set_integration_settings(&self, id: IntegrationId, settings: &serde_json::Value) -> Result<()> {
+        self.update_one("UPDATE integrations SET settings = $3 WHERE client_id = $1 AND id = $2", "integration", |a| {
+            a.int(id.get());
+            a.json(settings);
+        })
         .await
     }
 
@@ -652,9 +537,7 @@ impl ClientStore {
     pub async fn upsert_schedule(&self, schedule: &NewJobSchedule) -> Result<JobSchedule> {
         match self.upsert(std::slice::from_ref(schedule)).await {
             Err(e) if is_foreign_key_violation(&e) => {
-                return Err(Error::NotFound {
-                    entity: "integration",
-                });
+                return Err(Error::NotFound { entity: "integration" });
             }
             other => other?,
         };
@@ -666,37 +549,23 @@ impl ClientStore {
         );
         let row = tx.fetch_optional(&sql, args).await?;
         tx.commit().await?;
-        read_schedule(&row.ok_or(Error::NotFound {
-            entity: "job schedule",
-        })?)
+        read_schedule(&row.ok_or(Error::NotFound { entity: "job schedule" })?)
     }
 
     pub async fn schedule(&self, id: ScheduleId) -> Result<Option<JobSchedule>> {
-        self.fetch_one_by(
-            "job_schedules",
-            SCHEDULE_COLUMNS,
-            "id",
-            |a| a.int(id.get()),
-            read_schedule,
-        )
-        .await
+        self.fetch_one_by("job_schedules", SCHEDULE_COLUMNS, "id", |a| a.int(id.get()), read_schedule).await
     }
 
     pub async fn schedules(&self) -> Result<Vec<JobSchedule>> {
-        self.fetch_all_of("job_schedules", SCHEDULE_COLUMNS, "id", read_schedule)
-            .await
+        self.fetch_all_of("job_schedules", SCHEDULE_COLUMNS, "id", read_schedule).await
     }
 
     /// Records a schedule's new state; [`Error::NotFound`] for another client's schedule.
     pub async fn set_schedule_state(&self, id: ScheduleId, state: JobState) -> Result<()> {
-        self.update_one(
-            "UPDATE job_schedules SET state = $3 WHERE client_id = $1 AND id = $2",
-            "job schedule",
-            |a| {
-                a.int(id.get());
-                a.text(state.as_str());
-            },
-        )
+        self.update_one("UPDATE job_schedules SET state = $3 WHERE client_id = $1 AND id = $2", "job schedule", |a| {
+            a.int(id.get());
+            a.text(state.as_str());
+        })
         .await
     }
 
@@ -738,34 +607,20 @@ impl ClientStore {
         rows.iter().map(read).collect()
     }
 
-    async fn update_one(
-        &self,
-        sql: &str,
-        entity: &'static str,
-        bind: impl FnOnce(&mut Args),
-    ) -> Result<()> {
+    async fn update_one(&self, sql: &str, entity: &'static str, bind: impl FnOnce(&mut Args)) -> Result<()> {
         let mut tx = self.begin().await?;
         let mut args = tx.scoped_args();
         bind(&mut args);
         let n = tx.execute(sql, args).await?;
         tx.commit().await?;
-        if n == 0 {
-            Err(Error::NotFound { entity })
-        } else {
-            Ok(())
-        }
+        if n == 0 { Err(Error::NotFound { entity }) } else { Ok(()) }
     }
 
     async fn delete_by_id(&self, table: &str, id: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
         let mut args = tx.scoped_args();
         args.int(id);
-        let n = tx
-            .execute(
-                &format!("DELETE FROM {table} WHERE client_id = $1 AND id = $2"),
-                args,
-            )
-            .await?;
+        let n = tx.execute(&format!("DELETE FROM {table} WHERE client_id = $1 AND id = $2"), args).await?;
         tx.commit().await?;
         Ok(n > 0)
     }

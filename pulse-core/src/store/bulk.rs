@@ -73,9 +73,7 @@ impl ClientTx {
             row.write(&mut copy);
             copy.end_row();
         }
-        let Inner::Postgres(tx) = &mut self.inner else {
-            unreachable!("checked by the caller")
-        };
+        let Inner::Postgres(tx) = &mut self.inner else { unreachable!("checked by the caller") };
         let mut stream = tx.copy_in_raw(&table.pg_copy_stage_sql()).await?;
         stream.send(copy.buf).await?;
         stream.finish().await?;

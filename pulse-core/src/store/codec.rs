@@ -91,31 +91,19 @@ impl ColumnWriter for Args {
         both!(self, v)
     }
     fn ts(&mut self, v: Timestamp) {
-        self.add_sqlite(
-            || sqlite_timestamp(v),
-            |a| a.add(v).expect("encode timestamp"),
-        )
+        self.add_sqlite(|| sqlite_timestamp(v), |a| a.add(v).expect("encode timestamp"))
     }
     fn opt_ts(&mut self, v: Option<Timestamp>) {
-        self.add_sqlite(
-            || v.map(sqlite_timestamp),
-            |a| a.add(v).expect("encode timestamp"),
-        )
+        self.add_sqlite(|| v.map(sqlite_timestamp), |a| a.add(v).expect("encode timestamp"))
     }
     fn text_list(&mut self, v: &[&str]) {
         self.add_sqlite(
             || serde_json::to_string(v).expect("strings serialize"),
-            |a| {
-                a.add(v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                    .expect("encode text[]")
-            },
+            |a| a.add(v.iter().map(|s| s.to_string()).collect::<Vec<_>>()).expect("encode text[]"),
         )
     }
     fn json(&mut self, v: &serde_json::Value) {
-        self.add_sqlite(
-            || v.to_string(),
-            |a| a.add(sqlx::types::Json(v.clone())).expect("encode json"),
-        )
+        self.add_sqlite(|| v.to_string(), |a| a.add(sqlx::types::Json(v.clone())).expect("encode json"))
     }
     fn bytes(&mut self, v: &[u8]) {
         both!(self, v.to_vec())
@@ -131,10 +119,7 @@ pub(crate) struct CopyText {
 
 impl CopyText {
     pub(crate) fn new() -> Self {
-        Self {
-            buf: Vec::with_capacity(1 << 20),
-            at_row_start: true,
-        }
+        Self { buf: Vec::with_capacity(1 << 20), at_row_start: true }
     }
 
     pub(crate) fn end_row(&mut self) {
@@ -311,9 +296,7 @@ impl<'r> ColumnReader<'r> {
         let i = self.next;
         self.next += 1;
         match self.row {
-            DbRow::Postgres(r) => r
-                .try_get::<Option<DateTime<Utc>>, _>(i)
-                .map_err(Error::from),
+            DbRow::Postgres(r) => r.try_get::<Option<DateTime<Utc>>, _>(i).map_err(Error::from),
             DbRow::Sqlite(r) => match r.try_get::<Option<String>, _>(i)? {
                 None => Ok(None),
                 Some(text) => DateTime::parse_from_rfc3339(&text)
@@ -325,8 +308,7 @@ impl<'r> ColumnReader<'r> {
 
     pub fn ts(&mut self) -> Result<Timestamp> {
         let i = self.next;
-        self.opt_ts()?
-            .ok_or_else(|| Error::corrupt(&self.column_name(i), "unexpected NULL"))
+        self.opt_ts()?.ok_or_else(|| Error::corrupt(&self.column_name(i), "unexpected NULL"))
     }
 
     pub fn text_list(&mut self) -> Result<Vec<String>> {
@@ -336,8 +318,7 @@ impl<'r> ColumnReader<'r> {
             DbRow::Postgres(r) => r.try_get::<Vec<String>, _>(i).map_err(Error::from),
             DbRow::Sqlite(r) => {
                 let text: String = r.try_get(i)?;
-                serde_json::from_str(&text)
-                    .map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
+                serde_json::from_str(&text).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
             }
         }
     }
@@ -358,9 +339,7 @@ impl<'r> ColumnReader<'r> {
         let i = self.next;
         match self.opt_text()? {
             None => Ok(None),
-            Some(text) => parse(&text)
-                .map(Some)
-                .map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())),
+            Some(text) => parse(&text).map(Some).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())),
         }
     }
 

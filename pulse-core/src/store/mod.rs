@@ -19,9 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use codec::{ColumnReader, ColumnWriter};
 pub use table::{Record, Stored, Table};
@@ -45,9 +43,7 @@ impl Backend {
         match scheme {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
-            other => Err(Error::UnsupportedDatabase {
-                scheme: other.chars().take(20).collect(),
-            }),
+            other => Err(Error::UnsupportedDatabase { scheme: other.chars().take(20).collect() }),
         }
     }
 
@@ -94,12 +90,7 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30));
-                Pool::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(4)
-                        .connect_with(options)
-                        .await?,
-                )
+                Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)
@@ -113,9 +104,7 @@ impl Store {
                 )
             }
         };
-        Ok(Self {
-            pool: Arc::new(pool),
-        })
+        Ok(Self { pool: Arc::new(pool) })
     }
 
     /// Applies the pending schema migrations of this backend.
@@ -150,43 +139,27 @@ impl Store {
     }
 
     /// Creates a client. Fails with [`Error::AlreadyExists`] when the slug is taken.
-    pub async fn create_client(
-        &self,
-        slug: &ClientSlug,
-        branding: &Branding,
-    ) -> Result<ClientStore> {
+    pub async fn create_client(&self, slug: &ClientSlug, branding: &Branding) -> Result<ClientStore> {
         let client = admin::insert_client(self, slug, branding).await?;
-        Ok(ClientStore {
-            store: self.clone(),
-            client,
-        })
+        Ok(ClientStore { store: self.clone(), client })
     }
 
     /// The handle of an existing client.
     pub async fn client(&self, slug: &ClientSlug) -> Result<ClientStore> {
         let client = admin::find_client(self, admin::ClientLookup::Slug(slug)).await?;
-        Ok(ClientStore {
-            store: self.clone(),
-            client,
-        })
+        Ok(ClientStore { store: self.clone(), client })
     }
 
     /// The handle of an existing client, by id (e.g. from a verified token).
     pub async fn client_by_id(&self, id: ClientId) -> Result<ClientStore> {
         let client = admin::find_client(self, admin::ClientLookup::Id(id)).await?;
-        Ok(ClientStore {
-            store: self.clone(),
-            client,
-        })
+        Ok(ClientStore { store: self.clone(), client })
     }
 
     /// The handle of a client, created with default branding when missing (embedded mode).
     pub async fn client_or_create(&self, slug: &ClientSlug) -> Result<ClientStore> {
         match self.client(slug).await {
-            Err(Error::NotFound { .. }) => match self
-                .create_client(slug, &Branding::named(slug.as_str()))
-                .await
-            {
+            Err(Error::NotFound { .. }) => match self.create_client(slug, &Branding::named(slug.as_str())).await {
                 // Another process created it in between: use theirs.
                 Err(Error::AlreadyExists { .. }) => self.client(slug).await,
                 other => other,

@@ -11,11 +11,8 @@ fn strs<T: AsRef<str>>(items: &[T]) -> Vec<&str> {
 }
 
 impl Row for Repository {
-    const TABLE: &'static Table = &Table {
-        name: "repositories",
-        columns: &["name", "default_branch", "source"],
-        key: &["name"],
-    };
+    const TABLE: &'static Table =
+        &Table { name: "repositories", columns: &["name", "default_branch", "source"], key: &["name"] };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
         w.text(self.name.as_str());
         w.text(&self.default_branch);
@@ -35,27 +32,14 @@ impl Record for Repository {
 
 impl Stored for Repository {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self {
-            name: r.parsed(RepoName::parse)?,
-            default_branch: r.text()?,
-            source: r.parsed(RecordSource::parse)?,
-        })
+        Ok(Self { name: r.parsed(RepoName::parse)?, default_branch: r.text()?, source: r.parsed(RecordSource::parse)? })
     }
 }
 
 impl Row for Commit {
     const TABLE: &'static Table = &Table {
         name: "commits",
-        columns: &[
-            "repo",
-            "sha",
-            "parents",
-            "authored_at",
-            "committed_at",
-            "author",
-            "message",
-            "source",
-        ],
+        columns: &["repo", "sha", "parents", "authored_at", "committed_at", "author", "message", "source"],
         key: &["repo", "sha"],
     };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
@@ -177,12 +161,7 @@ impl super::ClientTx {
     /// `(repo, number)` of every pull request of this client.
     pub async fn pull_request_keys(&mut self) -> Result<Vec<(RepoName, i64)>> {
         let args = self.scoped_args();
-        let rows = self
-            .fetch_all(
-                "SELECT repo, number FROM pull_requests WHERE client_id = $1",
-                args,
-            )
-            .await?;
+        let rows = self.fetch_all("SELECT repo, number FROM pull_requests WHERE client_id = $1", args).await?;
         rows.iter()
             .map(|row| {
                 let mut r = ColumnReader::new(row);
@@ -193,11 +172,8 @@ impl super::ClientTx {
 }
 
 impl Row for PullRequestCommit {
-    const TABLE: &'static Table = &Table {
-        name: "pull_request_commits",
-        columns: &["repo", "pr", "sha"],
-        key: &["repo", "pr", "sha"],
-    };
+    const TABLE: &'static Table =
+        &Table { name: "pull_request_commits", columns: &["repo", "pr", "sha"], key: &["repo", "pr", "sha"] };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
         w.text(self.repo.as_str());
         w.int(self.pr);
@@ -217,27 +193,14 @@ impl Record for PullRequestCommit {
 
 impl Stored for PullRequestCommit {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
-            pr: r.int()?,
-            sha: r.parsed(Sha::parse)?,
-        })
+        Ok(Self { repo: r.parsed(RepoName::parse)?, pr: r.int()?, sha: r.parsed(Sha::parse)? })
     }
 }
 
 impl Row for Review {
     const TABLE: &'static Table = &Table {
         name: "reviews",
-        columns: &[
-            "repo",
-            "pr",
-            "id",
-            "author",
-            "submitted_at",
-            "state",
-            "kind",
-            "source",
-        ],
+        columns: &["repo", "pr", "id", "author", "submitted_at", "state", "kind", "source"],
         key: &["repo", "pr", "id"],
     };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
@@ -282,16 +245,7 @@ impl Stored for Review {
 impl Row for Deployment {
     const TABLE: &'static Table = &Table {
         name: "deployments",
-        columns: &[
-            "repo",
-            "id",
-            "sha",
-            "environment",
-            "result",
-            "started_at",
-            "finished_at",
-            "source",
-        ],
+        columns: &["repo", "id", "sha", "environment", "result", "started_at", "finished_at", "source"],
         key: &["repo", "id"],
     };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
@@ -394,11 +348,7 @@ impl Stored for Incident {
 }
 
 impl Row for JiraProject {
-    const TABLE: &'static Table = &Table {
-        name: "jira_projects",
-        columns: &["key", "name", "source"],
-        key: &["key"],
-    };
+    const TABLE: &'static Table = &Table { name: "jira_projects", columns: &["key", "name", "source"], key: &["key"] };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
         w.text(self.key.as_str());
         w.opt_text(self.name.as_deref());
@@ -418,11 +368,7 @@ impl Record for JiraProject {
 
 impl Stored for JiraProject {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self {
-            key: r.parsed(JiraProjectKey::parse)?,
-            name: r.opt_text()?,
-            source: r.parsed(RecordSource::parse)?,
-        })
+        Ok(Self { key: r.parsed(JiraProjectKey::parse)?, name: r.opt_text()?, source: r.parsed(RecordSource::parse)? })
     }
 }
 
@@ -484,16 +430,7 @@ impl Stored for JiraIssue {
 impl Row for JiraTransition {
     const TABLE: &'static Table = &Table {
         name: "jira_changelogs",
-        columns: &[
-            "issue",
-            "id",
-            "at",
-            "from_status",
-            "to_status",
-            "from_category",
-            "to_category",
-            "source",
-        ],
+        columns: &["issue", "id", "at", "from_status", "to_status", "from_category", "to_category", "source"],
         key: &["issue", "id"],
     };
     fn write<W: ColumnWriter>(&self, w: &mut W) {
@@ -590,12 +527,7 @@ impl Row for RawPayload {
 impl Record for RawPayload {
     type Key = (String, String, String, String);
     fn key(&self) -> Self::Key {
-        (
-            self.source.clone(),
-            self.stream.clone(),
-            self.scope.clone(),
-            self.key.clone(),
-        )
+        (self.source.clone(), self.stream.clone(), self.scope.clone(), self.key.clone())
     }
     fn write_key<W: ColumnWriter>((source, stream, scope, key): &Self::Key, w: &mut W) {
         w.text(source);

@@ -30,30 +30,18 @@ impl Table {
     }
 
     fn conflict_action(&self) -> String {
-        let updates: Vec<String> = self
-            .columns
-            .iter()
-            .filter(|c| !self.key.contains(c))
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
+        let updates: Vec<String> =
+            self.columns.iter().filter(|c| !self.key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
         let key = self.key.join(", ");
         if updates.is_empty() {
             format!("ON CONFLICT (client_id, {key}) DO NOTHING")
         } else {
-            format!(
-                "ON CONFLICT (client_id, {key}) DO UPDATE SET {}",
-                updates.join(", ")
-            )
+            format!("ON CONFLICT (client_id, {key}) DO UPDATE SET {}", updates.join(", "))
         }
     }
 
     pub(crate) fn select_by_key_sql(&self) -> String {
-        format!(
-            "SELECT {} FROM {} WHERE {}",
-            self.column_list(),
-            self.name,
-            self.key_filter()
-        )
+        format!("SELECT {} FROM {} WHERE {}", self.column_list(), self.name, self.key_filter())
     }
 
     pub(crate) fn select_all_sql(&self) -> String {
@@ -76,11 +64,7 @@ impl Table {
     /// A multi-row upsert for SQLite with `rows` value tuples, `client_id` first in each.
     pub(crate) fn sqlite_upsert_sql(&self, rows: usize) -> String {
         let width = self.columns.len() + 1;
-        let mut sql = format!(
-            "INSERT INTO {} (client_id, {}) VALUES ",
-            self.name,
-            self.column_list()
-        );
+        let mut sql = format!("INSERT INTO {} (client_id, {}) VALUES ", self.name, self.column_list());
         for r in 0..rows {
             if r > 0 {
                 sql.push_str(", ");
@@ -115,11 +99,7 @@ impl Table {
     }
 
     pub(crate) fn pg_copy_stage_sql(&self) -> String {
-        format!(
-            "COPY {} ({}) FROM STDIN",
-            self.stage_name(),
-            self.column_list()
-        )
+        format!("COPY {} ({}) FROM STDIN", self.stage_name(), self.column_list())
     }
 
     pub(crate) fn pg_merge_stage_sql(&self) -> String {

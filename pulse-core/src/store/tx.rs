@@ -50,14 +50,10 @@ impl Inner {
     pub(crate) async fn execute(&mut self, sql: &str, args: Args) -> Result<u64> {
         let sql = AssertSqlSafe(sql.to_owned());
         Ok(match (self, args) {
-            (Inner::Sqlite(tx), Args::Sqlite(a)) => sqlx::query_with(sql, a)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            (Inner::Postgres(tx), Args::Postgres(a)) => sqlx::query_with(sql, a)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => sqlx::query_with(sql, a).execute(&mut **tx).await?.rows_affected(),
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).execute(&mut **tx).await?.rows_affected()
+            }
             _ => unreachable!("arguments are always built for the transaction's backend"),
         })
     }
@@ -65,18 +61,12 @@ impl Inner {
     pub(crate) async fn fetch_all(&mut self, sql: &str, args: Args) -> Result<Vec<DbRow>> {
         let sql = AssertSqlSafe(sql.to_owned());
         Ok(match (self, args) {
-            (Inner::Sqlite(tx), Args::Sqlite(a)) => sqlx::query_with(sql, a)
-                .fetch_all(&mut **tx)
-                .await?
-                .into_iter()
-                .map(DbRow::Sqlite)
-                .collect(),
-            (Inner::Postgres(tx), Args::Postgres(a)) => sqlx::query_with(sql, a)
-                .fetch_all(&mut **tx)
-                .await?
-                .into_iter()
-                .map(DbRow::Postgres)
-                .collect(),
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => {
+                sqlx::query_with(sql, a).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()
+            }
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()
+            }
             _ => unreachable!("arguments are always built for the transaction's backend"),
         })
     }
@@ -84,14 +74,12 @@ impl Inner {
     pub(crate) async fn fetch_optional(&mut self, sql: &str, args: Args) -> Result<Option<DbRow>> {
         let sql = AssertSqlSafe(sql.to_owned());
         Ok(match (self, args) {
-            (Inner::Sqlite(tx), Args::Sqlite(a)) => sqlx::query_with(sql, a)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(DbRow::Sqlite),
-            (Inner::Postgres(tx), Args::Postgres(a)) => sqlx::query_with(sql, a)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(DbRow::Postgres),
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => {
+                sqlx::query_with(sql, a).fetch_optional(&mut **tx).await?.map(DbRow::Sqlite)
+            }
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                sqlx::query_with(sql, a).fetch_optional(&mut **tx).await?.map(DbRow::Postgres)
+            }
             _ => unreachable!("arguments are always built for the transaction's backend"),
         })
     }
@@ -108,10 +96,7 @@ pub struct ClientTx {
 
 impl std::fmt::Debug for ClientTx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientTx")
-            .field("client", &self.client)
-            .field("backend", &self.backend())
-            .finish()
+        f.debug_struct("ClientTx").field("client", &self.client).field("backend", &self.backend()).finish()
     }
 }
 
@@ -134,11 +119,7 @@ impl ClientTx {
                 Inner::Postgres(tx)
             }
         };
-        Ok(Self {
-            client,
-            inner,
-            staged: HashSet::new(),
-        })
+        Ok(Self { client, inner, staged: HashSet::new() })
     }
 
     pub fn client_id(&self) -> ClientId {
@@ -184,11 +165,8 @@ impl ClientTx {
     pub async fn get<R: Stored>(&mut self, key: &R::Key) -> Result<Option<R>> {
         let mut args = self.scoped_args();
         R::write_key(key, &mut args);
-        let row = self
-            .fetch_optional(&R::TABLE.select_by_key_sql(), args)
-            .await?;
-        row.map(|row| R::read(&mut ColumnReader::new(&row)))
-            .transpose()
+        let row = self.fetch_optional(&R::TABLE.select_by_key_sql(), args).await?;
+        row.map(|row| R::read(&mut ColumnReader::new(&row))).transpose()
     }
 
     /// Deletes the record with this key; `false` when this client has none.
@@ -202,18 +180,13 @@ impl ClientTx {
     pub async fn list<R: Stored>(&mut self) -> Result<Vec<R>> {
         let args = self.scoped_args();
         let rows = self.fetch_all(&R::TABLE.select_all_sql(), args).await?;
-        rows.iter()
-            .map(|row| R::read(&mut ColumnReader::new(row)))
-            .collect()
+        rows.iter().map(|row| R::read(&mut ColumnReader::new(row))).collect()
     }
 
     /// How many records of this type the client has.
     pub async fn count<R: Record>(&mut self) -> Result<u64> {
         let args = self.scoped_args();
-        let row = self
-            .fetch_optional(&R::TABLE.count_sql(), args)
-            .await?
-            .expect("COUNT returns a row");
+        let row = self.fetch_optional(&R::TABLE.count_sql(), args).await?.expect("COUNT returns a row");
         let n = ColumnReader::new(&row).int()?;
         Ok(n as u64)
     }

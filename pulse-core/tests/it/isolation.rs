@@ -10,10 +10,7 @@ use sqlx::{Connection, Row};
 use crate::sample::*;
 use crate::support::{TestDb, on_both_backends};
 
-on_both_backends!(
-    data_rows_are_invisible_across_clients,
-    admin_rows_are_unreachable_by_id_across_clients,
-);
+on_both_backends!(data_rows_are_invisible_across_clients, admin_rows_are_unreachable_by_id_across_clients,);
 
 /// Gives `client` one row of every data entity, under keys of its own.
 async fn seed(client: &ClientStore, owner: &str) {
@@ -21,16 +18,10 @@ async fn seed(client: &ClientStore, owner: &str) {
     let mut tx = client.begin().await.unwrap();
     tx.upsert(&[repository(&repo)]).await.unwrap();
     tx.upsert(&[commit(&repo, "a1", &[], 1)]).await.unwrap();
-    tx.upsert(&[pull_request(&repo, 1, Some("a1"))])
-        .await
-        .unwrap();
+    tx.upsert(&[pull_request(&repo, 1, Some("a1"))]).await.unwrap();
     tx.upsert(&[review(&repo, 1, "r1", "grace")]).await.unwrap();
-    tx.upsert(&[deployment(&repo, "d1", "a1", 2)])
-        .await
-        .unwrap();
-    tx.upsert(&[incident(&format!("{owner}-INC-1"), Some(&repo))])
-        .await
-        .unwrap();
+    tx.upsert(&[deployment(&repo, "d1", "a1", 2)]).await.unwrap();
+    tx.upsert(&[incident(&format!("{owner}-INC-1"), Some(&repo))]).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -47,93 +38,33 @@ async fn data_rows_are_invisible_across_clients(db: TestDb) {
     beta.upsert(&[shared.clone()]).await.unwrap();
 
     // Lists and counts are scoped.
-    assert_eq!(
-        acme.list::<Repository>().await.unwrap(),
-        vec![repository("acme/api")]
-    );
+    assert_eq!(acme.list::<Repository>().await.unwrap(), vec![repository("acme/api")]);
     assert_eq!(acme.count::<Commit>().await.unwrap(), 1);
-    let acme_shared = acme
-        .get::<Incident>(&"SHARED-1".to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let acme_shared = acme.get::<Incident>(&"SHARED-1".to_string()).await.unwrap().unwrap();
     assert_eq!(acme_shared.title.as_deref(), Some("acme's"));
 
     // Reading beta's keys through acme finds nothing.
     let beta_repo = repo_name("beta/api");
     assert_eq!(acme.get::<Repository>(&beta_repo).await.unwrap(), None);
-    assert_eq!(
-        acme.get::<Commit>(&(beta_repo.clone(), sha("a1")))
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        acme.get::<PullRequest>(&(beta_repo.clone(), 1))
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        acme.get::<Review>(&(beta_repo.clone(), 1, "r1".into()))
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        acme.get::<Deployment>(&(beta_repo.clone(), "d1".into()))
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        acme.get::<Incident>(&"beta-INC-1".to_string())
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(acme.get::<Commit>(&(beta_repo.clone(), sha("a1"))).await.unwrap(), None);
+    assert_eq!(acme.get::<PullRequest>(&(beta_repo.clone(), 1)).await.unwrap(), None);
+    assert_eq!(acme.get::<Review>(&(beta_repo.clone(), 1, "r1".into())).await.unwrap(), None);
+    assert_eq!(acme.get::<Deployment>(&(beta_repo.clone(), "d1".into())).await.unwrap(), None);
+    assert_eq!(acme.get::<Incident>(&"beta-INC-1".to_string()).await.unwrap(), None);
 
     // Deleting them through acme deletes nothing.
     assert!(!acme.delete::<Repository>(&beta_repo).await.unwrap());
-    assert!(
-        !acme
-            .delete::<Commit>(&(beta_repo.clone(), sha("a1")))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acme
-            .delete::<PullRequest>(&(beta_repo.clone(), 1))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acme
-            .delete::<Deployment>(&(beta_repo.clone(), "d1".into()))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acme
-            .delete::<Incident>(&"beta-INC-1".to_string())
-            .await
-            .unwrap()
-    );
-    assert!(
-        acme.delete::<Incident>(&"SHARED-1".to_string())
-            .await
-            .unwrap()
-    );
+    assert!(!acme.delete::<Commit>(&(beta_repo.clone(), sha("a1"))).await.unwrap());
+    assert!(!acme.delete::<PullRequest>(&(beta_repo.clone(), 1)).await.unwrap());
+    assert!(!acme.delete::<Deployment>(&(beta_repo.clone(), "d1".into())).await.unwrap());
+    assert!(!acme.delete::<Incident>(&"beta-INC-1".to_string()).await.unwrap());
+    assert!(acme.delete::<Incident>(&"SHARED-1".to_string()).await.unwrap());
 
     // "Updating" beta's key through acme creates acme's own row and leaves beta's alone.
     let mut hijack = pull_request("beta/api", 1, Some("a1"));
     hijack.title = Some("hijacked".into());
     acme.upsert(&[hijack]).await.unwrap();
-    let beta_pr = beta
-        .get::<PullRequest>(&(beta_repo.clone(), 1))
-        .await
-        .unwrap()
-        .unwrap();
+    let beta_pr = beta.get::<PullRequest>(&(beta_repo.clone(), 1)).await.unwrap().unwrap();
     assert_ne!(beta_pr.title.as_deref(), Some("hijacked"));
 
     // Beta still has everything, including its copy of the shared key.
@@ -143,11 +74,7 @@ async fn data_rows_are_invisible_across_clients(db: TestDb) {
     assert_eq!(beta.count::<Review>().await.unwrap(), 1);
     assert_eq!(beta.count::<Deployment>().await.unwrap(), 1);
     assert_eq!(beta.count::<Incident>().await.unwrap(), 2);
-    let beta_shared = beta
-        .get::<Incident>(&"SHARED-1".to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let beta_shared = beta.get::<Incident>(&"SHARED-1".to_string()).await.unwrap().unwrap();
     assert_eq!(beta_shared.title.as_deref(), Some("beta's"));
 }
 
@@ -183,9 +110,7 @@ async fn admin_rows_are_unreachable_by_id_across_clients(db: TestDb) {
         .await
         .unwrap();
     let project = ProjectName::parse("checkout").unwrap();
-    beta.upsert_project(&Project::new(project.clone()))
-        .await
-        .unwrap();
+    beta.upsert_project(&Project::new(project.clone())).await.unwrap();
 
     // Read.
     assert_eq!(acme.user(beta_user.id).await.unwrap(), None);
@@ -196,34 +121,11 @@ async fn admin_rows_are_unreachable_by_id_across_clients(db: TestDb) {
     assert!(acme.integrations().await.unwrap().is_empty());
     // Update.
     let role = acme.set_user_role(beta_user.id, Role::Admin).await;
-    assert!(
-        matches!(role, Err(Error::NotFound { entity: "user" })),
-        "{role:?}"
-    );
-    let settings = acme
-        .set_integration_settings(beta_integration.id, &serde_json::json!({"x": 1}))
-        .await;
-    assert!(
-        matches!(
-            settings,
-            Err(Error::NotFound {
-                entity: "integration"
-            })
-        ),
-        "{settings:?}"
-    );
-    let state = acme
-        .set_schedule_state(beta_schedule.id, JobState::Failed)
-        .await;
-    assert!(
-        matches!(
-            state,
-            Err(Error::NotFound {
-                entity: "job schedule"
-            })
-        ),
-        "{state:?}"
-    );
+    assert!(matches!(role, Err(Error::NotFound { entity: "user" })), "{role:?}");
+    let settings = acme.set_integration_settings(beta_integration.id, &serde_json::json!({"x": 1})).await;
+    assert!(matches!(settings, Err(Error::NotFound { entity: "integration" })), "{settings:?}");
+    let state = acme.set_schedule_state(beta_schedule.id, JobState::Failed).await;
+    assert!(matches!(state, Err(Error::NotFound { entity: "job schedule" })), "{state:?}");
     // A schedule of acme's cannot point at beta's integration.
     let stolen = acme
         .upsert_schedule(&NewJobSchedule {
@@ -234,15 +136,7 @@ async fn admin_rows_are_unreachable_by_id_across_clients(db: TestDb) {
             next_run_at: None,
         })
         .await;
-    assert!(
-        matches!(
-            stolen,
-            Err(Error::NotFound {
-                entity: "integration"
-            })
-        ),
-        "{stolen:?}"
-    );
+    assert!(matches!(stolen, Err(Error::NotFound { entity: "integration" })), "{stolen:?}");
     // Delete.
     assert!(!acme.delete_user(beta_user.id).await.unwrap());
     assert!(!acme.delete_integration(beta_integration.id).await.unwrap());
@@ -251,18 +145,8 @@ async fn admin_rows_are_unreachable_by_id_across_clients(db: TestDb) {
 
     // Beta's rows are untouched.
     assert_eq!(beta.user(beta_user.id).await.unwrap(), Some(beta_user));
-    assert_eq!(
-        beta.integration(beta_integration.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .settings,
-        serde_json::json!({})
-    );
-    assert_eq!(
-        beta.schedule(beta_schedule.id).await.unwrap(),
-        Some(beta_schedule)
-    );
+    assert_eq!(beta.integration(beta_integration.id).await.unwrap().unwrap().settings, serde_json::json!({}));
+    assert_eq!(beta.schedule(beta_schedule.id).await.unwrap(), Some(beta_schedule));
     assert!(beta.project(&project).await.unwrap().is_some());
 }
 
@@ -284,10 +168,7 @@ async fn postgres_row_level_security_blocks_unfiltered_sql() {
             .fetch_one(&mut conn)
             .await
             .unwrap();
-    assert!(
-        !superuser && !bypass,
-        "the test role must be an ordinary role, or RLS proves nothing"
-    );
+    assert!(!superuser && !bypass, "the test role must be an ordinary role, or RLS proves nothing");
 
     let count = |sql: &'static str, client: Option<ClientId>| {
         let url = db.url.clone();
@@ -342,21 +223,10 @@ async fn postgres_row_level_security_blocks_unfiltered_sql() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let updated = sqlx::query("UPDATE pull_requests SET title = 'x'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let deleted = sqlx::query("DELETE FROM commits")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let updated = sqlx::query("UPDATE pull_requests SET title = 'x'").execute(&mut *tx).await.unwrap();
+    let deleted = sqlx::query("DELETE FROM commits").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!((updated.rows_affected(), deleted.rows_affected()), (1, 1));
     assert_eq!(beta.count::<Commit>().await.unwrap(), 1);
-    assert_ne!(
-        beta.list::<PullRequest>().await.unwrap()[0]
-            .title
-            .as_deref(),
-        Some("x")
-    );
+    assert_ne!(beta.list::<PullRequest>().await.unwrap()[0].title.as_deref(), Some("x"));
 }

@@ -17,11 +17,7 @@ pub fn sha(s: &str) -> Sha {
 }
 
 pub fn repository(name: &str) -> Repository {
-    Repository {
-        name: repo_name(name),
-        default_branch: "main".into(),
-        source: RecordSource::Github,
-    }
+    Repository { name: repo_name(name), default_branch: "main".into(), source: RecordSource::Github }
 }
 
 pub fn commit(repo: &str, id: &str, parents: &[&str], day: u32) -> Commit {
@@ -129,9 +125,5 @@ pub fn transition(key: &str, id: &str, to: &str) -> JiraTransition {
 }
 
 pub fn jira_project(key: &str) -> JiraProject {
-    JiraProject {
-        key: JiraProjectKey::parse(key).unwrap(),
-        name: Some("Checkout".into()),
-        source: RecordSource::Jira,
-    }
+    JiraProject { key: JiraProjectKey::parse(key).unwrap(), name: Some("Checkout".into()), source: RecordSource::Jira }
 }

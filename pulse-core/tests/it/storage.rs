@@ -24,10 +24,7 @@ on_both_backends!(
 
 async fn upsert_is_idempotent_and_last_write_wins(db: TestDb) {
     let acme = db.client("acme").await;
-    let commits = vec![
-        commit("acme/api", "a1", &[], 1),
-        commit("acme/api", "a2", &["a1"], 2),
-    ];
+    let commits = vec![commit("acme/api", "a1", &[], 1), commit("acme/api", "a2", &["a1"], 2)];
     acme.upsert(&[repository("acme/api")]).await.unwrap();
     acme.upsert(&commits).await.unwrap();
     acme.upsert(&commits).await.unwrap();
@@ -38,11 +35,7 @@ async fn upsert_is_idempotent_and_last_write_wins(db: TestDb) {
     changed.parents = vec![sha("a1"), sha("x9")];
     acme.upsert(&[changed.clone()]).await.unwrap();
     assert_eq!(acme.count::<Commit>().await.unwrap(), 2);
-    let stored = acme
-        .get::<Commit>(&(repo_name("acme/api"), sha("a2")))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = acme.get::<Commit>(&(repo_name("acme/api"), sha("a2"))).await.unwrap().unwrap();
     assert_eq!(stored, changed);
 }
 
@@ -55,31 +48,21 @@ async fn duplicate_keys_in_one_call_collapse_to_the_last(db: TestDb) {
     let other = pull_request("acme/api", 8, None);
     acme.upsert(&[first, other, last.clone()]).await.unwrap();
     assert_eq!(acme.count::<PullRequest>().await.unwrap(), 2);
-    assert_eq!(
-        acme.get::<PullRequest>(&(repo_name("acme/api"), 7))
-            .await
-            .unwrap(),
-        Some(last)
-    );
+    assert_eq!(acme.get::<PullRequest>(&(repo_name("acme/api"), 7)).await.unwrap(), Some(last));
 }
 
 async fn large_batches_cross_internal_chunks(db: TestDb) {
     let acme = db.client("acme").await;
     // More rows than one internal batch on either backend, with a key repeated across
     // batches: the later one must win.
-    let mut rows: Vec<Commit> = (0..45_000)
-        .map(|i| commit("acme/api", &format!("{i:040x}"), &[], 1 + i % 28))
-        .collect();
+    let mut rows: Vec<Commit> =
+        (0..45_000).map(|i| commit("acme/api", &format!("{i:040x}"), &[], 1 + i % 28)).collect();
     let mut again = rows[3].clone();
     again.author = Some("grace".into());
     rows.push(again.clone());
     acme.upsert(&rows).await.unwrap();
     assert_eq!(acme.count::<Commit>().await.unwrap(), 45_000);
-    let stored = acme
-        .get::<Commit>(&(again.repo.clone(), again.sha.clone()))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = acme.get::<Commit>(&(again.repo.clone(), again.sha.clone())).await.unwrap().unwrap();
     assert_eq!(stored.author.as_deref(), Some("grace"));
 }
 
@@ -90,11 +73,7 @@ async fn every_entity_reads_back_what_was_written(db: TestDb) {
     let root = commit("acme/api", "p1", &[], 3);
     let pr = pull_request("acme/api", 1, Some("c0ffee"));
     let open_pr = pull_request("acme/api", 2, None);
-    let prc = PullRequestCommit {
-        repo: repo_name("acme/api"),
-        pr: 1,
-        sha: sha("p1"),
-    };
+    let prc = PullRequestCommit { repo: repo_name("acme/api"), pr: 1, sha: sha("p1") };
     let mut rv = review("acme/api", 1, "r1", "grace");
     rv.state = None;
     rv.kind = ReviewKind::Comment;
@@ -132,13 +111,9 @@ async fn every_entity_reads_back_what_was_written(db: TestDb) {
     tx.upsert(&[prc.clone()]).await.unwrap();
     tx.upsert(&[rv.clone()]).await.unwrap();
     tx.upsert(&[dep.clone()]).await.unwrap();
-    tx.upsert(&[inc.clone(), project_incident.clone()])
-        .await
-        .unwrap();
+    tx.upsert(&[inc.clone(), project_incident.clone()]).await.unwrap();
     tx.upsert(&[jp.clone()]).await.unwrap();
-    tx.upsert(&[issue.clone(), jira_issue("CHK-2")])
-        .await
-        .unwrap();
+    tx.upsert(&[issue.clone(), jira_issue("CHK-2")]).await.unwrap();
     tx.upsert(&[tr.clone()]).await.unwrap();
     tx.upsert(&[link.clone()]).await.unwrap();
     tx.upsert(&[raw.clone()]).await.unwrap();
@@ -150,17 +125,9 @@ async fn every_entity_reads_back_what_was_written(db: TestDb) {
     assert_eq!(acme.list::<PullRequestCommit>().await.unwrap(), vec![prc]);
     assert_eq!(acme.list::<Review>().await.unwrap(), vec![rv]);
     assert_eq!(acme.list::<Deployment>().await.unwrap(), vec![dep]);
-    assert_eq!(
-        acme.list::<Incident>().await.unwrap(),
-        vec![inc, project_incident]
-    );
+    assert_eq!(acme.list::<Incident>().await.unwrap(), vec![inc, project_incident]);
     assert_eq!(acme.list::<JiraProject>().await.unwrap(), vec![jp]);
-    assert_eq!(
-        acme.get::<JiraIssue>(&IssueKey::parse("CHK-1").unwrap())
-            .await
-            .unwrap(),
-        Some(issue)
-    );
+    assert_eq!(acme.get::<JiraIssue>(&IssueKey::parse("CHK-1").unwrap()).await.unwrap(), Some(issue));
     assert_eq!(acme.list::<JiraTransition>().await.unwrap(), vec![tr]);
     assert_eq!(acme.list::<IssuePrLink>().await.unwrap(), vec![link]);
     assert_eq!(acme.list::<RawPayload>().await.unwrap(), vec![raw]);
@@ -193,20 +160,12 @@ async fn users_integrations_and_schedules(db: TestDb) {
     let acme = db.client("acme").await;
     let email = Email::parse("Ada@Example.com").unwrap();
     let user = acme
-        .upsert_user(&NewUser {
-            email: email.clone(),
-            display_name: "Ada".into(),
-            role: Role::Viewer,
-        })
+        .upsert_user(&NewUser { email: email.clone(), display_name: "Ada".into(), role: Role::Viewer })
         .await
         .unwrap();
     assert_eq!(user.email.as_str(), "ada@example.com");
     let again = acme
-        .upsert_user(&NewUser {
-            email: email.clone(),
-            display_name: "Ada L.".into(),
-            role: Role::Viewer,
-        })
+        .upsert_user(&NewUser { email: email.clone(), display_name: "Ada L.".into(), role: Role::Viewer })
         .await
         .unwrap();
     assert_eq!((again.id, again.display_name.as_str()), (user.id, "Ada L."));
@@ -225,17 +184,8 @@ async fn users_integrations_and_schedules(db: TestDb) {
     assert_eq!(integration.credentials, new.credentials);
     assert_eq!(integration.settings, new.settings);
     let settings = serde_json::json!({"repos": ["acme/api", "acme/web"]});
-    acme.set_integration_settings(integration.id, &settings)
-        .await
-        .unwrap();
-    assert_eq!(
-        acme.integration(integration.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .settings,
-        settings
-    );
+    acme.set_integration_settings(integration.id, &settings).await.unwrap();
+    assert_eq!(acme.integration(integration.id).await.unwrap().unwrap().settings, settings);
 
     let schedule = acme
         .upsert_schedule(&NewJobSchedule {
@@ -252,21 +202,14 @@ async fn users_integrations_and_schedules(db: TestDb) {
         .upsert_schedule(&NewJobSchedule {
             integration_id: integration.id,
             job: "sync".into(),
-            cadence: Cadence::Cron {
-                expression: "0 * * * *".into(),
-            },
+            cadence: Cadence::Cron { expression: "0 * * * *".into() },
             state: JobState::Pending,
             next_run_at: None,
         })
         .await
         .unwrap();
-    assert_eq!(
-        cron.id, schedule.id,
-        "same (integration, job) is the same schedule"
-    );
-    acme.set_schedule_state(schedule.id, JobState::Paused)
-        .await
-        .unwrap();
+    assert_eq!(cron.id, schedule.id, "same (integration, job) is the same schedule");
+    acme.set_schedule_state(schedule.id, JobState::Paused).await.unwrap();
     assert_eq!(acme.schedules().await.unwrap()[0].state, JobState::Paused);
 
     let missing = acme
@@ -278,15 +221,7 @@ async fn users_integrations_and_schedules(db: TestDb) {
             next_run_at: None,
         })
         .await;
-    assert!(
-        matches!(
-            missing,
-            Err(Error::NotFound {
-                entity: "integration"
-            })
-        ),
-        "{missing:?}"
-    );
+    assert!(matches!(missing, Err(Error::NotFound { entity: "integration" })), "{missing:?}");
 
     // Deleting the integration takes its schedules with it.
     assert!(acme.delete_integration(integration.id).await.unwrap());
@@ -297,19 +232,9 @@ async fn users_integrations_and_schedules(db: TestDb) {
 
 async fn clients_are_unique_by_slug(db: TestDb) {
     let slug = ClientSlug::parse("acme").unwrap();
-    let mut acme = db
-        .store
-        .create_client(&slug, &Branding::named("Acme"))
-        .await
-        .unwrap();
-    let dup = db
-        .store
-        .create_client(&slug, &Branding::named("Acme 2"))
-        .await;
-    assert!(
-        matches!(dup, Err(Error::AlreadyExists { entity: "client" })),
-        "{dup:?}"
-    );
+    let mut acme = db.store.create_client(&slug, &Branding::named("Acme")).await.unwrap();
+    let dup = db.store.create_client(&slug, &Branding::named("Acme 2")).await;
+    assert!(matches!(dup, Err(Error::AlreadyExists { entity: "client" })), "{dup:?}");
 
     let branding = Branding {
         display_name: "Acme Corp".into(),
@@ -320,37 +245,14 @@ async fn clients_are_unique_by_slug(db: TestDb) {
     acme.set_branding(&branding).await.unwrap();
     let found = db.store.client(&slug).await.unwrap();
     assert_eq!(found.client().branding, branding);
-    assert_eq!(
-        db.store
-            .client_by_id(acme.id())
-            .await
-            .unwrap()
-            .client()
-            .slug,
-        slug
-    );
+    assert_eq!(db.store.client_by_id(acme.id()).await.unwrap().client().slug, slug);
 
     let unknown = db.store.client(&ClientSlug::parse("nobody").unwrap()).await;
     assert!(matches!(unknown, Err(Error::NotFound { entity: "client" })));
-    let created = db
-        .store
-        .client_or_create(&ClientSlug::parse("beta").unwrap())
-        .await
-        .unwrap();
-    let same = db
-        .store
-        .client_or_create(&ClientSlug::parse("beta").unwrap())
-        .await
-        .unwrap();
+    let created = db.store.client_or_create(&ClientSlug::parse("beta").unwrap()).await.unwrap();
+    let same = db.store.client_or_create(&ClientSlug::parse("beta").unwrap()).await.unwrap();
     assert_eq!(created.id(), same.id());
-    let slugs: Vec<String> = db
-        .store
-        .clients()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.slug.to_string())
-        .collect();
+    let slugs: Vec<String> = db.store.clients().await.unwrap().into_iter().map(|c| c.slug.to_string()).collect();
     assert_eq!(slugs, ["acme", "beta"]);
 }
 
@@ -359,9 +261,7 @@ async fn dropped_transaction_writes_nothing(db: TestDb) {
     {
         let mut tx = acme.begin().await.unwrap();
         tx.upsert(&[repository("acme/api")]).await.unwrap();
-        tx.upsert(&[commit("acme/api", "a1", &[], 1)])
-            .await
-            .unwrap();
+        tx.upsert(&[commit("acme/api", "a1", &[], 1)]).await.unwrap();
         // dropped without commit
     }
     let mut tx = acme.begin().await.unwrap();
@@ -376,20 +276,7 @@ async fn reopening_keeps_data_and_does_not_remigrate(db: TestDb) {
     acme.upsert(&[repository("acme/api")]).await.unwrap();
     db.store.close().await;
     let store = Store::open(&db.url).await.unwrap();
-    assert_eq!(
-        store.backend(),
-        if db.url.starts_with("sqlite") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        }
-    );
-    let acme = store
-        .client(&ClientSlug::parse("acme").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        acme.list::<Repository>().await.unwrap(),
-        vec![repository("acme/api")]
-    );
+    assert_eq!(store.backend(), if db.url.starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres });
+    let acme = store.client(&ClientSlug::parse("acme").unwrap()).await.unwrap();
+    assert_eq!(acme.list::<Repository>().await.unwrap(), vec![repository("acme/api")]);
 }

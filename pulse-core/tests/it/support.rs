@@ -24,38 +24,24 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("pulse.db").display());
         let store = Store::open(&url).await.expect("open sqlite store");
-        TestDb {
-            url,
-            store,
-            _dir: Some(dir),
-        }
+        TestDb { url, store, _dir: Some(dir) }
     }
 
     /// `None` when PostgreSQL is not configured and not required.
     pub async fn postgres() -> Option<TestDb> {
         let Ok(base) = std::env::var("PULSE_TEST_PG_URL") else {
             if std::env::var("PULSE_REQUIRE_ALL_BACKENDS").as_deref() == Ok("1") {
-                panic!(
-                    "PULSE_TEST_PG_URL is not set but PULSE_REQUIRE_ALL_BACKENDS=1: run scripts/test"
-                );
+                panic!("PULSE_TEST_PG_URL is not set but PULSE_REQUIRE_ALL_BACKENDS=1: run scripts/test");
             }
             eprintln!("skipping PostgreSQL test: PULSE_TEST_PG_URL is not set");
             return None;
         };
-        let name = format!(
-            "pulse_test_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut admin = sqlx::PgConnection::connect(&base)
+        let name = format!("pulse_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect to PULSE_TEST_PG_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            .execute(&mut admin)
             .await
-            .expect("connect to PULSE_TEST_PG_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&mut admin)
-        .await
-        .expect("drop old test database");
+            .expect("drop old test database");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
@@ -63,19 +49,12 @@ impl TestDb {
         admin.close().await.ok();
         let url = replace_database(&base, &name);
         let store = Store::open(&url).await.expect("open postgres store");
-        Some(TestDb {
-            url,
-            store,
-            _dir: None,
-        })
+        Some(TestDb { url, store, _dir: None })
     }
 
     pub async fn client(&self, slug: &str) -> ClientStore {
         let slug = ClientSlug::parse(slug).unwrap();
-        self.store
-            .create_client(&slug, &Branding::named(slug.as_str()))
-            .await
-            .expect("create client")
+        self.store.create_client(&slug, &Branding::named(slug.as_str())).await.expect("create client")
     }
 }
 
@@ -86,9 +65,7 @@ fn replace_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{}", &base[..path_start], name);
     if let Some(q) = query {
         out.push('?');
@@ -125,16 +102,10 @@ pub(crate) use on_both_backends;
 
 #[test]
 fn database_name_is_replaced() {
-    assert_eq!(
-        replace_database("postgres://u@h:5/postgres", "x"),
-        "postgres://u@h:5/x"
-    );
+    assert_eq!(replace_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
     assert_eq!(
         replace_database("postgres://u@h:5/postgres?sslmode=disable", "x"),
         "postgres://u@h:5/x?sslmode=disable"
     );
-    assert_eq!(
-        replace_database("postgres://u@h:5", "x"),
-        "postgres://u@h:5/x"
-    );
+    assert_eq!(replace_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
 }
