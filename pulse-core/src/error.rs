@@ -50,8 +50,9 @@ pub enum Error {
 /// What kind of storage failure happened, safe to show to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageFailure {
-    /// The database could not be reached or the pool timed out.
-    Unavailable,
+    /// The database could not be reached or the pool timed out; `reason` is the
+    /// operating system's or the pool's word for it (no addresses or credentials).
+    Unavailable { reason: String },
     /// The database rejected a statement; the SQLSTATE (or SQLite code) says why.
     Rejected { code: String },
     /// A schema migration failed.
@@ -65,7 +66,7 @@ pub enum StorageFailure {
 impl std::fmt::Display for StorageFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Unavailable => f.write_str("the database is unavailable"),
+            Self::Unavailable { reason } => write!(f, "the database is unavailable ({reason})"),
             Self::Rejected { code } => {
                 write!(f, "the database rejected the operation (code {code})")
             }
@@ -82,9 +83,10 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) => {
                 StorageFailure::Rejected { code: db.code().map(|c| c.into_owned()).unwrap_or_else(|| "unknown".into()) }
             }
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                StorageFailure::Unavailable
-            }
+            sqlx::Error::PoolTimedOut => StorageFailure::Unavailable { reason: "timed out waiting for a connection".into() },
+            sqlx::Error::PoolClosed => StorageFailure::Unavailable { reason: "the store was closed".into() },
+            sqlx::Error::Io(e) => StorageFailure::Unavailable { reason: e.kind().to_string() },
+            sqlx::Error::Tls(_) => StorageFailure::Unavailable { reason: "TLS handshake failed".into() },
             sqlx::Error::ColumnDecode { index, .. } => StorageFailure::Corrupt { column: index.clone() },
             sqlx::Error::Migrate(_) => StorageFailure::Migration,
             _ => StorageFailure::Other,

@@ -99,3 +99,27 @@ fn last_per_key<R: Record>(chunk: &[R]) -> Vec<&R> {
     keep.sort_unstable();
     keep.into_iter().map(|i| &chunk[i]).collect()
 }
+
+impl ClientTx {
+    /// PostgreSQL only: appends `rows` with one plain `COPY` into the table, without
+    /// staging or upsert semantics, so it fails if a key already exists. This is the
+    /// physical lower bound that the load benchmark compares [`ClientTx::upsert`] with.
+    pub async fn copy_new<R: Record>(&mut self, rows: &[R]) -> Result<u64> {
+        let Inner::Postgres(tx) = &mut self.inner else {
+            return Err(crate::Error::invalid("backend", "copy_new needs PostgreSQL"));
+        };
+        let table = R::TABLE;
+        let sql = format!("COPY {} (client_id, {}) FROM STDIN", table.name, table.columns.join(", "));
+        let mut stream = tx.copy_in_raw(&sql).await?;
+        for chunk in rows.chunks(PG_BATCH_ROWS) {
+            let mut copy = CopyText::new();
+            for row in chunk {
+                copy.int(self.client.get());
+                row.write(&mut copy);
+                copy.end_row();
+            }
+            stream.send(copy.buf).await?;
+        }
+        Ok(stream.finish().await?)
+    }
+}
