@@ -83,7 +83,9 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) => {
                 StorageFailure::Rejected { code: db.code().map(|c| c.into_owned()).unwrap_or_else(|| "unknown".into()) }
             }
-            sqlx::Error::PoolTimedOut => StorageFailure::Unavailable { reason: "timed out waiting for a connection".into() },
+            sqlx::Error::PoolTimedOut => {
+                StorageFailure::Unavailable { reason: "timed out waiting for a connection".into() }
+            }
             sqlx::Error::PoolClosed => StorageFailure::Unavailable { reason: "the store was closed".into() },
             sqlx::Error::Io(e) => StorageFailure::Unavailable { reason: e.kind().to_string() },
             sqlx::Error::Tls(_) => StorageFailure::Unavailable { reason: "TLS handshake failed".into() },

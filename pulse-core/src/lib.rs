@@ -10,6 +10,7 @@
 
 pub mod dates;
 pub mod error;
+pub mod generate;
 pub mod ids;
 pub mod import;
 pub mod model;

@@ -1,1 +1,35 @@
-fn main() {}
+//! The `pulse` binary. A thin adapter: every command parses its arguments, calls
+//! `pulse-core`, and prints. Later issues add `serve` (REST, gRPC, dashboard) here.
+
+mod cli;
+mod commands;
+mod error;
+mod telemetry;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+async fn run(cli: Cli) -> error::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        Command::Migrate => commands::migrate::run(&global).await,
+        Command::Import(args) => commands::import::run(&global, args).await,
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Demo(args) => commands::demo::run(&global, args).await,
+        Command::Client(args) => commands::client::run(&global, args).await,
+    }
+}

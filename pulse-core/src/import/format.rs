@@ -120,7 +120,7 @@ fn compact(value: Value) -> Value {
 
 pub(crate) fn project(f: &Fields<'_>) -> FieldResult<Project> {
     let defaults = ProjectRules::default();
-    let pattern = |name: &str| -> FieldResult<Option<Pattern>> { f.opt_parsed(name, |s| Pattern::parse(s)) };
+    let pattern = |name: &str| -> FieldResult<Option<Pattern>> { f.opt_parsed(name, Pattern::parse) };
     let mut teams = BTreeMap::new();
     for (team, logins) in f.string_lists("teams")? {
         teams.insert(team.to_owned(), strings(logins));

@@ -142,14 +142,15 @@ impl<'a> Import<'a> {
 
 /// References may point at rows that earlier imports or connectors wrote.
 async fn known_from_database(tx: &mut ClientTx, inputs: &[Input]) -> Result<Known> {
-    let mut known = Known::default();
-    known.repos = tx.list::<Repository>().await?.into_iter().map(|r| r.name).collect();
+    let mut known =
+        Known { repos: tx.list::<Repository>().await?.into_iter().map(|r| r.name).collect(), ..Known::default() };
     if inputs.iter().any(|i| matches!(i.file, ImportFile::Reviews | ImportFile::Issues)) {
         known.prs = tx.pull_request_keys().await?.into_iter().collect();
     }
     Ok(known)
 }
 
+#[allow(clippy::large_enum_variant)] // a Project is one per import; boxing buys nothing
 enum Batch {
     Repositories(Vec<Repository>),
     Commits(Vec<Commit>),
@@ -399,10 +400,10 @@ fn note_membership(parsed: &Parsed, repos: &mut BTreeSet<RepoName>, jira: &mut B
             None
         }
     };
-    if let Some(repo) = repo {
-        if !repos.contains(repo) {
-            repos.insert(repo.clone());
-        }
+    if let Some(repo) = repo
+        && !repos.contains(repo)
+    {
+        repos.insert(repo.clone());
     }
 }
 

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
@@ -95,6 +96,9 @@ impl Store {
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)
                     .map_err(|_| Error::invalid("database URL", "not a valid postgres:// URL"))?;
+                // One direct connection first: a pool only reports "timed out" after its
+                // acquire timeout, while this says at once why the server is unreachable.
+                sqlx::PgConnection::connect_with(&options).await?.close().await?;
                 Pool::Postgres(
                     PgPoolOptions::new()
                         .max_connections(16)

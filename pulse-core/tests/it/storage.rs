@@ -105,18 +105,18 @@ async fn every_entity_reads_back_what_was_written(db: TestDb) {
     };
 
     let mut tx = acme.begin().await.unwrap();
-    tx.upsert(&[repo.clone()]).await.unwrap();
+    tx.upsert(std::slice::from_ref(&repo)).await.unwrap();
     tx.upsert(&[c.clone(), root.clone()]).await.unwrap();
     tx.upsert(&[pr.clone(), open_pr.clone()]).await.unwrap();
-    tx.upsert(&[prc.clone()]).await.unwrap();
-    tx.upsert(&[rv.clone()]).await.unwrap();
-    tx.upsert(&[dep.clone()]).await.unwrap();
+    tx.upsert(std::slice::from_ref(&prc)).await.unwrap();
+    tx.upsert(std::slice::from_ref(&rv)).await.unwrap();
+    tx.upsert(std::slice::from_ref(&dep)).await.unwrap();
     tx.upsert(&[inc.clone(), project_incident.clone()]).await.unwrap();
-    tx.upsert(&[jp.clone()]).await.unwrap();
+    tx.upsert(std::slice::from_ref(&jp)).await.unwrap();
     tx.upsert(&[issue.clone(), jira_issue("CHK-2")]).await.unwrap();
-    tx.upsert(&[tr.clone()]).await.unwrap();
-    tx.upsert(&[link.clone()]).await.unwrap();
-    tx.upsert(&[raw.clone()]).await.unwrap();
+    tx.upsert(std::slice::from_ref(&tr)).await.unwrap();
+    tx.upsert(std::slice::from_ref(&link)).await.unwrap();
+    tx.upsert(std::slice::from_ref(&raw)).await.unwrap();
     tx.commit().await.unwrap();
 
     assert_eq!(acme.list::<Repository>().await.unwrap(), vec![repo]);

@@ -1,0 +1,88 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "pulse", version, about = "Engineering analytics: DORA metrics, PR flow and Jira flow")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Database URL: sqlite://FILE (embedded) or postgres://USER@HOST/DB.
+    #[arg(long = "db", env = "PULSE_DATABASE_URL", default_value = "sqlite://pulse.db", global = true)]
+    pub db: String,
+    /// The client (tenant) to work on. Created on first use with an embedded database.
+    #[arg(long, env = "PULSE_CLIENT", default_value = "default", global = true)]
+    pub client: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending schema migrations (every command also does this on start).
+    Migrate,
+    /// Import a directory of JSON Lines files (see docs/import.md); all or nothing.
+    Import(ImportArgs),
+    /// Write a deterministic synthetic organisation in the import format.
+    Generate(GenerateArgs),
+    /// Load a small synthetic organisation into the embedded database and show it.
+    Demo(DemoArgs),
+    /// Manage clients (tenants).
+    Client(ClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Directory holding project.json and/or *.jsonl files.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// small (3 repos, 6 months) or large (200 repos, 200k PRs, 1M commits, one year).
+    #[arg(long, default_value = "small")]
+    pub scale: String,
+    /// Output directory (created when missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Random seed: the same seed and end give the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// End of the generated period, YYYY-MM-DD or RFC 3339 (default 2026-11-01).
+    #[arg(long)]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Random seed of the demo organisation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    #[command(subcommand)]
+    pub command: ClientCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create a client.
+    Create {
+        /// URL-safe name: a-z, 0-9 and '-'.
+        slug: String,
+        /// Display name (defaults to the slug).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List clients.
+    List,
+}
