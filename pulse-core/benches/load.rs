@@ -7,10 +7,15 @@
 //! then `pulse import` them (parse, check, load in one transaction).
 //!
 //!     cargo bench -p pulse-core --bench load                  # large, SQLite only
-//!     PULSE_BENCH_PG_URL=postgres://… cargo bench -p pulse-core --bench load
+//!     PULSE_BENCH_PG_URL=postgres://pulse@… PULSE_BENCH_PG_ADMIN_URL=postgres://postgres@… \
+//!         cargo bench -p pulse-core --bench load
 //!     cargo bench -p pulse-core --bench load -- --scale small
 //!
-//! The PostgreSQL URL must be a role with CREATEDB; a fresh database is made per phase.
+//! `PULSE_BENCH_PG_URL` is the application's ordinary role (with CREATEDB), so row-level
+//! security applies as in production; a fresh database is made per phase. PostgreSQL
+//! refuses `COPY FROM` into tables with row-level security to such a role, so the raw COPY
+//! reference connects to the same kind of fresh database as `PULSE_BENCH_PG_ADMIN_URL`
+//! (a superuser, which bypasses the policies).
 
 use std::time::Instant;
 
@@ -129,6 +134,7 @@ async fn main() {
         .map(|i| args[i + 1].parse::<Scale>().expect("scale"))
         .unwrap_or(Scale::Large);
     let pg = std::env::var("PULSE_BENCH_PG_URL").ok();
+    let pg_admin = std::env::var("PULSE_BENCH_PG_ADMIN_URL").ok();
 
     let started = Instant::now();
     let org = Generator::new(scale).generate();
@@ -151,7 +157,12 @@ async fn main() {
         let upsert = load(&org, &fresh_client(&url).await, Mode::Upsert, "PostgreSQL, upsert".into()).await;
         upsert.print();
         let url = fresh_pg_database(base, "pulse_bench_copy").await;
-        let copy = load(&org, &fresh_client(&url).await, Mode::Copy, "PostgreSQL, raw COPY (reference)".into()).await;
+        fresh_client(&url).await;
+        let admin = pg_admin.as_deref().expect("PULSE_BENCH_PG_ADMIN_URL (a superuser) for the COPY reference");
+        let admin_url = format!("{}/pulse_bench_copy", admin.rsplit_once('/').expect("URL with a database").0);
+        let as_admin = Store::open(&admin_url).await.expect("open as superuser");
+        let client = as_admin.client(&ClientSlug::parse("bench").unwrap()).await.expect("bench client");
+        let copy = load(&org, &client, Mode::Copy, "PostgreSQL, raw COPY (reference)".into()).await;
         copy.print();
         println!("\n## upsert throughput relative to raw COPY (PostgreSQL)");
         for ((entity, n, up), (_, _, cp)) in upsert.rows.iter().zip(&copy.rows) {
