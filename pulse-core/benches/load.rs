@@ -1,7 +1,8 @@
 //! Load benchmark: the `large` synthetic organisation into SQLite and PostgreSQL.
 //!
 //! For each backend it prints rows/s per entity for `ClientTx::upsert` (each entity in
-//! its own transaction, commit included) and the peak RSS of that phase; on PostgreSQL it
+//! its own transaction, commit included) and the peak RSS of that phase, first into empty
+//! tables and then once more with the same rows (every row an update); on PostgreSQL it
 //! also loads the same rows with a plain `COPY` into empty tables (`copy_new`), the
 //! physical reference. Finally it times the user-visible path: write the import files,
 //! then `pulse import` them (parse, check, load in one transaction).
@@ -114,20 +115,37 @@ async fn fresh_pg_database(base: &str, name: &str) -> String {
     format!("{head}/{name}")
 }
 
-async fn import_files(dir: &std::path::Path, url: &str, label: &str) {
+/// Imports `dir` in a child process of this benchmark, so the figure is the import's own
+/// memory, not what this process still holds from generating the organisation.
+fn import_files(dir: &std::path::Path, url: &str, label: &str) {
+    let output = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--import-only", &dir.display().to_string(), url])
+        .output()
+        .expect("run the import child");
+    assert!(output.status.success(), "import child failed: {}", String::from_utf8_lossy(&output.stderr));
+    println!("\n## pulse import of the files, {label} (separate process)");
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+}
+
+async fn import_only(dir: &str, url: &str) {
     let client = fresh_client(url).await;
-    reset_rss_peak();
     let started = Instant::now();
-    let summary = client.import().dir(dir).expect("import dir").execute().await.expect("import");
+    let summary = client.import().dir(dir.as_ref()).expect("import dir").execute().await.expect("import");
     let secs = started.elapsed().as_secs_f64();
     let rows: u64 = summary.counts.values().sum();
-    println!("\n## pulse import of the files, {label}");
-    println!("{rows} records in {secs:.1} s = {:.0} records/s; peak RSS {:.0} MB", rows as f64 / secs, rss_peak_mb());
+    println!(
+        "{rows} records in {secs:.1} s = {:.0} records/s; peak RSS of the process {:.0} MB",
+        rows as f64 / secs,
+        rss_peak_mb()
+    );
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--import-only") {
+        return import_only(&args[i + 1], &args[i + 2]).await;
+    }
     let scale = args
         .iter()
         .position(|a| a == "--scale")
@@ -150,12 +168,18 @@ async fn main() {
 
     let tmp = tempfile::tempdir().expect("temp dir");
     let sqlite_url = format!("sqlite://{}", tmp.path().join("bench.db").display());
-    load(&org, &fresh_client(&sqlite_url).await, Mode::Upsert, "SQLite, upsert".into()).await.print();
+    let sqlite = fresh_client(&sqlite_url).await;
+    load(&org, &sqlite, Mode::Upsert, "SQLite, upsert into empty tables".into()).await.print();
+    load(&org, &sqlite, Mode::Upsert, "SQLite, upsert of the same rows again (all updates)".into()).await.print();
 
     if let Some(base) = &pg {
         let url = fresh_pg_database(base, "pulse_bench_upsert").await;
-        let upsert = load(&org, &fresh_client(&url).await, Mode::Upsert, "PostgreSQL, upsert".into()).await;
+        let client = fresh_client(&url).await;
+        let upsert = load(&org, &client, Mode::Upsert, "PostgreSQL, upsert into empty tables".into()).await;
         upsert.print();
+        load(&org, &client, Mode::Upsert, "PostgreSQL, upsert of the same rows again (all updates)".into())
+            .await
+            .print();
         let url = fresh_pg_database(base, "pulse_bench_copy").await;
         fresh_client(&url).await;
         let admin = pg_admin.as_deref().expect("PULSE_BENCH_PG_ADMIN_URL (a superuser) for the COPY reference");
@@ -182,8 +206,8 @@ async fn main() {
     org.write_dir(&files).expect("write files");
     println!("\nwrote the import files in {:.1} s", started.elapsed().as_secs_f64());
     drop(org);
-    import_files(&files, &format!("sqlite://{}", tmp.path().join("import.db").display()), "SQLite").await;
+    import_files(&files, &format!("sqlite://{}", tmp.path().join("import.db").display()), "SQLite");
     if let Some(base) = &pg {
-        import_files(&files, &fresh_pg_database(base, "pulse_bench_import").await, "PostgreSQL").await;
+        import_files(&files, &fresh_pg_database(base, "pulse_bench_import").await, "PostgreSQL");
     }
 }

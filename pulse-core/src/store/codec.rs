@@ -110,6 +110,27 @@ impl ColumnWriter for Args {
     }
 }
 
+/// A PostgreSQL array literal with every element quoted: `{"a","b \"c\""}`.
+pub(crate) fn array_literal(v: &[&str]) -> String {
+    let mut literal = String::with_capacity(2 + v.iter().map(|s| s.len() + 3).sum::<usize>());
+    literal.push('{');
+    for (i, s) in v.iter().enumerate() {
+        if i > 0 {
+            literal.push(',');
+        }
+        literal.push('"');
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                literal.push('\\');
+            }
+            literal.push(c);
+        }
+        literal.push('"');
+    }
+    literal.push('}');
+    literal
+}
+
 /// Rows in PostgreSQL's COPY text format, ready for `COPY … FROM STDIN`.
 #[derive(Default)]
 pub(crate) struct CopyText {
@@ -189,7 +210,9 @@ impl ColumnWriter for CopyText {
         self.buf.push(if v { b't' } else { b'f' });
     }
     fn ts(&mut self, v: Timestamp) {
-        self.display(v.format("%Y-%m-%d %H:%M:%S%.6f+00"))
+        // ISO 8601 with `T` and `Z` is valid timestamptz input, and chrono writes it
+        // without interpreting a format string.
+        self.text(&v.to_rfc3339_opts(SecondsFormat::Micros, true))
     }
     fn opt_ts(&mut self, v: Option<Timestamp>) {
         match v {
@@ -198,25 +221,7 @@ impl ColumnWriter for CopyText {
         }
     }
     fn text_list(&mut self, v: &[&str]) {
-        // An array literal inside a COPY field: quote every element for the array
-        // parser, then escape the whole literal for COPY.
-        let mut literal = String::with_capacity(2 + v.iter().map(|s| s.len() + 3).sum::<usize>());
-        literal.push('{');
-        for (i, s) in v.iter().enumerate() {
-            if i > 0 {
-                literal.push(',');
-            }
-            literal.push('"');
-            for c in s.chars() {
-                if c == '"' || c == '\\' {
-                    literal.push('\\');
-                }
-                literal.push(c);
-            }
-            literal.push('"');
-        }
-        literal.push('}');
-        self.text(&literal);
+        self.text(&array_literal(v));
     }
     fn json(&mut self, v: &serde_json::Value) {
         self.text(&v.to_string())
@@ -372,7 +377,7 @@ mod tests {
         let line = String::from_utf8(w.buf).unwrap();
         assert_eq!(
             line,
-            "a\\tb\\\\c\\nd\t\\N\t-7\tt\t2026-01-02 03:04:05.000000+00\t{\"x\",\"q\\\\\"uote\",\"back\\\\\\\\slash\"}\t\\\\x00ff\n"
+            "a\\tb\\\\c\\nd\t\\N\t-7\tt\t2026-01-02T03:04:05.000000Z\t{\"x\",\"q\\\\\"uote\",\"back\\\\\\\\slash\"}\t\\\\x00ff\n"
         );
     }
 

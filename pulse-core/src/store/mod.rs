@@ -8,6 +8,7 @@
 //! client even to a query that forgot its filter.
 
 mod admin;
+mod arrays;
 mod bulk;
 mod codec;
 mod records;

@@ -57,6 +57,28 @@ impl Table {
         format!("DELETE FROM {} WHERE {}", self.name, self.key_filter())
     }
 
+    /// PostgreSQL: inserts the relation `batch` (the table's columns), either plainly
+    /// or, with `upsert`, updating rows whose key exists (`ON CONFLICT … DO UPDATE`).
+    pub(crate) fn pg_insert_sql(&self, batch: &str, upsert: bool) -> String {
+        let values: Vec<String> = self.columns.iter().map(|c| format!("b.{c}")).collect();
+        let mut sql = format!(
+            "INSERT INTO {} (client_id, {}) SELECT $1, {} FROM ({batch}) AS b",
+            self.name,
+            self.column_list(),
+            values.join(", ")
+        );
+        if upsert {
+            sql.push(' ');
+            sql.push_str(&self.conflict_action());
+        }
+        sql
+    }
+
+    /// PostgreSQL: whether the client has any row in the table.
+    pub(crate) fn pg_any_row_sql(&self) -> String {
+        format!("SELECT EXISTS (SELECT 1 FROM {} WHERE client_id = $1)", self.name)
+    }
+
     pub(crate) fn count_sql(&self) -> String {
         format!("SELECT COUNT(*) FROM {} WHERE client_id = $1", self.name)
     }
@@ -84,39 +106,6 @@ impl Table {
         sql.push(' ');
         sql.push_str(&self.conflict_action());
         sql
-    }
-
-    pub(crate) fn stage_name(&self) -> String {
-        format!("pulse_stage_{}", self.name)
-    }
-
-    /// A session-private staging table with the target's column types and no
-    /// constraints, dropped when the transaction ends.
-    pub(crate) fn pg_create_stage_sql(&self) -> String {
-        format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
-            self.stage_name(),
-            self.column_list(),
-            self.name
-        )
-    }
-
-    pub(crate) fn pg_copy_stage_sql(&self) -> String {
-        format!("COPY {} ({}) FROM STDIN", self.stage_name(), self.column_list())
-    }
-
-    pub(crate) fn pg_merge_stage_sql(&self) -> String {
-        format!(
-            "INSERT INTO {t} (client_id, {cols}) SELECT $1, {cols} FROM {stage} {action}",
-            t = self.name,
-            cols = self.column_list(),
-            stage = self.stage_name(),
-            action = self.conflict_action()
-        )
-    }
-
-    pub(crate) fn pg_clear_stage_sql(&self) -> String {
-        format!("TRUNCATE {}", self.stage_name())
     }
 }
 

@@ -1,6 +1,6 @@
 //! A client-scoped transaction and the statement plumbing under it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 
@@ -90,8 +90,8 @@ impl Inner {
 pub struct ClientTx {
     pub(crate) client: ClientId,
     pub(crate) inner: Inner,
-    /// Bulk-load staging tables already created in this transaction (PostgreSQL).
-    pub(crate) staged: HashSet<&'static str>,
+    /// How this transaction writes each table it has written (PostgreSQL).
+    pub(crate) table_modes: HashMap<&'static str, super::bulk::TableMode>,
 }
 
 impl std::fmt::Debug for ClientTx {
@@ -119,7 +119,7 @@ impl ClientTx {
                 Inner::Postgres(tx)
             }
         };
-        Ok(Self { client, inner, staged: HashSet::new() })
+        Ok(Self { client, inner, table_modes: HashMap::new() })
     }
 
     pub fn client_id(&self) -> ClientId {

@@ -20,6 +20,7 @@ on_both_backends!(
     clients_are_unique_by_slug,
     dropped_transaction_writes_nothing,
     reopening_keeps_data_and_does_not_remigrate,
+    concurrent_writers_of_one_table_take_turns,
 );
 
 async fn upsert_is_idempotent_and_last_write_wins(db: TestDb) {
@@ -279,4 +280,40 @@ async fn reopening_keeps_data_and_does_not_remigrate(db: TestDb) {
     assert_eq!(store.backend(), if db.url.starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres });
     let acme = store.client(&ClientSlug::parse("acme").unwrap()).await.unwrap();
     assert_eq!(acme.list::<Repository>().await.unwrap(), vec![repository("acme/api")]);
+}
+
+/// Two writers of the same client's table at once: the second waits for the first
+/// (which loads into an empty table, the fast path) and then updates its rows. Neither
+/// fails, and the later commit wins.
+async fn concurrent_writers_of_one_table_take_turns(db: TestDb) {
+    let acme = db.client("acme").await;
+    acme.upsert(&[repository("acme/api")]).await.unwrap();
+    let rows = |author: &str| -> Vec<Commit> {
+        (0..3_000)
+            .map(|i| {
+                let mut c = commit("acme/api", &format!("{i:040x}"), &[], 1);
+                c.author = Some(author.into());
+                c
+            })
+            .collect()
+    };
+    let first = {
+        let acme = acme.clone();
+        let rows = rows("first");
+        tokio::spawn(async move {
+            let mut tx = acme.begin().await.unwrap();
+            tx.upsert(&rows).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            tx.commit().await.unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut tx = acme.begin().await.unwrap();
+    tx.upsert(&rows("second")).await.unwrap();
+    tx.commit().await.unwrap();
+    first.await.unwrap();
+
+    assert_eq!(acme.count::<Commit>().await.unwrap(), 3_000);
+    let commits = acme.list::<Commit>().await.unwrap();
+    assert!(commits.iter().all(|c| c.author.as_deref() == Some("second")));
 }
