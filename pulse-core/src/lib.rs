@@ -8,11 +8,13 @@
 //!
 //! The crate has no transport dependencies: HTTP, gRPC and Python live in the adapters.
 
+pub mod ci;
 pub mod dates;
 pub mod error;
 pub mod generate;
 pub mod ids;
 pub mod import;
+pub mod metrics;
 pub mod model;
 pub mod store;
 

@@ -1,0 +1,158 @@
+//! Row-level derivation (metric spec §2): from a client's records to [`Facts`].
+//!
+//! Pure: no I/O. The only state carried between runs is the [`DiffMemo`] of commit-graph
+//! diffs, so re-deriving after one new deployment computes one new diff.
+
+mod deployments;
+mod incidents;
+mod links;
+mod pull_requests;
+mod rework;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ids::{ProjectName, RepoName, Sha};
+use crate::model::*;
+
+use super::facts::Facts;
+
+pub use links::issue_keys;
+
+/// Everything derivation reads for one client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeriveInput<'a> {
+    pub repositories: &'a [Repository],
+    pub commits: &'a [Commit],
+    pub pull_requests: &'a [PullRequest],
+    pub pull_request_commits: &'a [PullRequestCommit],
+    pub reviews: &'a [Review],
+    pub deployments: &'a [Deployment],
+    pub incidents: &'a [Incident],
+    pub projects: &'a [Project],
+    pub jira_issues: &'a [JiraIssue],
+    pub issue_links: &'a [IssuePrLink],
+}
+
+/// Commit-graph diffs already computed, by (repository, new sha, old sha): a pair's
+/// commits never change, so a pair is computed once per client.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiffMemo {
+    pairs: HashMap<(RepoName, Sha, Sha), Vec<Sha>>,
+    added: Vec<(RepoName, Sha, Sha)>,
+}
+
+impl DiffMemo {
+    pub fn insert(&mut self, repo: RepoName, new: Sha, old: Sha, commits: Vec<Sha>) {
+        self.pairs.insert((repo, new, old), commits);
+    }
+
+    pub fn get(&self, repo: &RepoName, new: &Sha, old: &Sha) -> Option<&Vec<Sha>> {
+        self.pairs.get(&(repo.clone(), new.clone(), old.clone()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    fn record(&mut self, repo: &RepoName, new: &Sha, old: &Sha, commits: Vec<Sha>) {
+        let key = (repo.clone(), new.clone(), old.clone());
+        self.added.push(key.clone());
+        self.pairs.insert(key, commits);
+    }
+
+    /// The pairs computed since the last call, with their commits (to persist).
+    pub fn take_added(&mut self) -> Vec<(RepoName, Sha, Sha, Vec<Sha>)> {
+        std::mem::take(&mut self.added)
+            .into_iter()
+            .filter_map(|k| {
+                let commits = self.pairs.get(&k)?.clone();
+                Some((k.0, k.1, k.2, commits))
+            })
+            .collect()
+    }
+
+    /// Every pair, for inspection.
+    pub fn pairs(&self) -> impl Iterator<Item = (&RepoName, &Sha, &Sha, &Vec<Sha>)> {
+        self.pairs.iter().map(|((r, n, o), c)| (r, n, o, c))
+    }
+}
+
+/// The rules that apply to one repository: the union of those of every project that
+/// owns it (a repository in no project gets the defaults).
+#[derive(Debug)]
+pub(crate) struct RepoRules<'a> {
+    production: Vec<&'a Pattern>,
+    bots: HashSet<String>,
+    hotfix_labels: HashSet<String>,
+    pub(crate) projects: Vec<&'a ProjectName>,
+}
+
+impl RepoRules<'_> {
+    pub(crate) fn is_production(&self, environment: &str) -> bool {
+        self.production.iter().any(|p| p.is_match(environment))
+    }
+
+    pub(crate) fn is_bot(&self, login: &str) -> bool {
+        login.ends_with("[bot]") || self.bots.contains(&login.to_lowercase())
+    }
+
+    pub(crate) fn is_hotfix(&self, label: &str) -> bool {
+        self.hotfix_labels.contains(&label.to_lowercase())
+    }
+}
+
+/// Rules of every repository named by a project or a record.
+pub(crate) struct Rules<'a> {
+    by_repo: HashMap<&'a RepoName, RepoRules<'a>>,
+    default: RepoRules<'a>,
+}
+
+static DEFAULT_RULES: std::sync::LazyLock<ProjectRules> = std::sync::LazyLock::new(ProjectRules::default);
+
+impl<'a> Rules<'a> {
+    fn new(projects: &'a [Project]) -> Self {
+        let defaults = &*DEFAULT_RULES;
+        let default = RepoRules {
+            production: vec![&defaults.production_pattern],
+            bots: defaults.bots.iter().map(|b| b.to_lowercase()).collect(),
+            hotfix_labels: HashSet::from([defaults.hotfix_label.to_lowercase()]),
+            projects: Vec::new(),
+        };
+        let mut by_repo: HashMap<&'a RepoName, RepoRules<'a>> = HashMap::new();
+        for project in projects {
+            for repo in &project.repos {
+                let rules = by_repo.entry(repo).or_insert_with(|| RepoRules {
+                    production: Vec::new(),
+                    bots: HashSet::new(),
+                    hotfix_labels: HashSet::new(),
+                    projects: Vec::new(),
+                });
+                rules.production.push(&project.rules.production_pattern);
+                rules.bots.extend(project.rules.bots.iter().map(|b| b.to_lowercase()));
+                rules.hotfix_labels.insert(project.rules.hotfix_label.to_lowercase());
+                rules.projects.push(&project.name);
+            }
+        }
+        Self { by_repo, default }
+    }
+
+    pub(crate) fn of(&self, repo: &RepoName) -> &RepoRules<'a> {
+        self.by_repo.get(repo).unwrap_or(&self.default)
+    }
+}
+
+/// Derives every fact for one client. `memo` supplies known diffs and receives the new
+/// ones (see [`DiffMemo::take_added`]).
+pub fn derive(input: &DeriveInput<'_>, memo: &mut DiffMemo) -> Facts {
+    let rules = Rules::new(input.projects);
+    let mut deployments = deployments::derive(input, &rules, memo);
+    let links = links::effective_links(input);
+    let pull_requests = pull_requests::derive(input, &rules, &mut deployments);
+    let incidents = incidents::derive(input, &deployments, &pull_requests);
+    rework::mark(input, &rules, &links, &mut deployments);
+    Facts { deployments, pull_requests, incidents }
+}

@@ -1,0 +1,55 @@
+//! Rework deployments (§2.6, DORA 2024).
+
+use std::collections::HashMap;
+
+use super::{DeriveInput, Rules};
+use crate::ids::{IssueKey, RepoName};
+use crate::metrics::facts::{DeploymentFact, ReworkReason};
+use crate::model::{IssuePrLink, JiraIssue, PullRequest};
+
+pub(super) fn mark(
+    input: &DeriveInput<'_>,
+    rules: &Rules<'_>,
+    links: &[IssuePrLink],
+    deployments: &mut [DeploymentFact],
+) {
+    let prs: HashMap<(&RepoName, i64), &PullRequest> =
+        input.pull_requests.iter().map(|p| ((&p.repo, p.number), p)).collect();
+    let issues: HashMap<&IssueKey, &JiraIssue> = input.jira_issues.iter().map(|i| (&i.key, i)).collect();
+    let mut bugs_by_pr: HashMap<(&RepoName, i64), Vec<&IssueKey>> = HashMap::new();
+    for link in links {
+        if issues.get(&link.issue).is_some_and(|i| i.issue_type.eq_ignore_ascii_case("bug")) {
+            bugs_by_pr.entry((&link.repo, link.pr)).or_default().push(&link.issue);
+        }
+    }
+    // PRs that incidents name; an incident without a repository names a PR number in
+    // any repository of its scope, matched against the shipping deployment's PRs.
+    let mut incident_prs: Vec<(Option<&RepoName>, i64, &str)> =
+        input.incidents.iter().filter_map(|i| Some((i.repo.as_ref(), i.pr?, i.id.as_str()))).collect();
+    incident_prs.sort();
+
+    for d in deployments.iter_mut().filter(|d| d.is_delivery()) {
+        let mut reasons = Vec::new();
+        for (repo, number) in &d.pull_requests {
+            let Some(pr) = prs.get(&(repo, *number)) else { continue };
+            let title_revert = pr.title.as_deref().is_some_and(|t| t.starts_with("Revert \""));
+            if pr.is_revert || title_revert {
+                reasons.push(ReworkReason::Revert { pr: *number });
+            }
+            if pr.labels.iter().any(|l| rules.of(repo).is_hotfix(l)) {
+                reasons.push(ReworkReason::Hotfix { pr: *number });
+            }
+            for (incident_repo, pr_number, incident) in &incident_prs {
+                if pr_number == number && incident_repo.is_none_or(|r| r == repo) {
+                    reasons.push(ReworkReason::IncidentPr { pr: *number, incident: (*incident).to_owned() });
+                }
+            }
+            for issue in bugs_by_pr.get(&(repo, *number)).into_iter().flatten() {
+                reasons.push(ReworkReason::BugFix { pr: *number, issue: issue.to_string() });
+            }
+        }
+        reasons.sort();
+        reasons.dedup();
+        d.rework = reasons;
+    }
+}
