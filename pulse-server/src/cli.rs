@@ -36,6 +36,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Manage clients (tenants).
     Client(ClientArgs),
+    /// DORA, pull-request flow and Jira flow metrics over a window.
+    Metrics(MetricsArgs),
+    /// The records behind a metric (drill-down).
+    Explain(ExplainArgs),
+    /// Re-derive the metric facts (deployments' changes, PR timelines, incident links).
+    Refresh,
 }
 
 #[derive(Debug, Args)]
@@ -85,4 +91,79 @@ pub enum ClientCommand {
     },
     /// List clients.
     List,
+}
+
+/// Which records a metric query covers, and when.
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// Only this project.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only this repository (OWNER/NAME).
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// Only this team of a project (PRs by its members, deployments shipping them).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Start of the window (inclusive): YYYY-MM-DD (UTC midnight) or RFC 3339.
+    #[arg(long)]
+    pub from: String,
+    /// End of the window (exclusive): YYYY-MM-DD (UTC midnight) or RFC 3339.
+    #[arg(long)]
+    pub to: String,
+    /// table or json (the JSON of the metric spec).
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(subcommand)]
+    pub family: MetricsFamily,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsFamily {
+    /// Deployment frequency, lead time, change failure rate, recovery time, rework rate.
+    Dora {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// dora-2023 (default) or dora-2021.
+        #[arg(long, default_value = "dora-2023")]
+        benchmark: String,
+        /// Add a time series: week or month.
+        #[arg(long)]
+        interval: Option<String>,
+    },
+    /// Pull-request flow: throughput, size, timeline, reviews, work in progress.
+    Prs {
+        #[command(flatten)]
+        query: QueryArgs,
+    },
+    /// Jira flow: cycle and lead time, time in status, throughput, flow efficiency.
+    Jira {
+        #[command(flatten)]
+        query: QueryArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(subcommand)]
+    pub family: ExplainFamily,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExplainFamily {
+    /// The deployments, PRs or incidents behind one DORA metric.
+    Dora {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// deployment_frequency, lead_time_for_changes, change_failure_rate,
+        /// failed_deployment_recovery_time, time_to_restore_service or rework_rate.
+        #[arg(long)]
+        metric: String,
+        #[arg(long, default_value = "dora-2023")]
+        benchmark: String,
+    },
 }

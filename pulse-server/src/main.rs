@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod error;
+mod render;
 mod telemetry;
 
 use clap::Parser;
@@ -31,5 +32,8 @@ async fn run(cli: Cli) -> error::Result<()> {
         Command::Generate(args) => commands::generate::run(args),
         Command::Demo(args) => commands::demo::run(&global, args).await,
         Command::Client(args) => commands::client::run(&global, args).await,
+        Command::Metrics(args) => commands::metrics::run(&global, args).await,
+        Command::Explain(args) => commands::metrics::explain(&global, args).await,
+        Command::Refresh => commands::metrics::refresh(&global).await,
     }
 }

@@ -26,7 +26,7 @@ pub enum Attribution {
 }
 
 /// Why a deployment counts as rework (DORA 2024).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum ReworkReason {
     /// It ships a revert (flagged, or titled `Revert "…"`).
@@ -57,6 +57,8 @@ pub struct DeploymentFact {
     /// The previous successful deployment to the same repository and environment
     /// (computed for successful deployments only: a failed one ships nothing).
     pub previous: Option<String>,
+    /// That deployment's commit.
+    pub previous_sha: Option<Sha>,
     /// How the changes were found; `None` when there are none to find (failed, not
     /// production, or the first of its repository and environment).
     pub attribution: Option<Attribution>,
@@ -145,5 +147,45 @@ pub struct IncidentFact {
 pub struct Facts {
     pub deployments: Vec<DeploymentFact>,
     pub pull_requests: Vec<PrFact>,
+    pub unmerged_pull_requests: Vec<UnmergedPr>,
     pub incidents: Vec<IncidentFact>,
+    pub issues: Vec<IssueFact>,
+}
+
+/// A pull request that was not merged (still open, or closed without merging), kept for
+/// work-in-progress counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnmergedPr {
+    pub repo: RepoName,
+    pub number: i64,
+    pub author: String,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub draft: bool,
+}
+
+/// Time an issue spent in one status.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct StatusSpan {
+    pub status: String,
+    pub category: Option<crate::model::StatusCategory>,
+    pub seconds: i64,
+}
+
+/// A Jira issue's flow facts (metric spec §4).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueFact {
+    pub key: crate::ids::IssueKey,
+    pub project: crate::ids::JiraProjectKey,
+    pub issue_type: String,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    /// The first move into a status of category In Progress.
+    pub started_at: Option<Timestamp>,
+    /// Time per status from creation to resolution (resolved issues only), in order.
+    pub statuses: Vec<StatusSpan>,
+    /// Time in In Progress statuses between `started_at` and resolution.
+    pub active_seconds: Option<i64>,
+    /// PRs linked to the issue (Jira's links, else the issue key in PRs).
+    pub pull_requests: Vec<(RepoName, i64)>,
 }

@@ -8,11 +8,29 @@
 //! only facts.
 
 pub mod bands;
+pub mod calendar;
 pub mod derive;
+pub mod dora;
+pub mod engine;
+pub mod explain;
 pub mod facts;
+pub mod flow;
 pub mod graph;
+pub mod jira_flow;
+pub mod query;
+pub mod scope;
 pub mod stats;
+pub mod view;
 
 pub use bands::{Band, Benchmark};
+pub use calendar::{Period, Window};
 pub use derive::{DeriveInput, DiffMemo, derive};
+pub use dora::DoraReport;
+pub use engine::{RefreshSummary, Snapshot};
+pub use explain::{DoraMetric, Explanation};
 pub use facts::*;
+pub use flow::PrFlowReport;
+pub use jira_flow::JiraFlowReport;
+pub use query::{Metrics, Query};
+pub use scope::{Scope, ScopeFilter, ScopeInfo};
+pub use view::FactsView;

@@ -13,7 +13,7 @@ pub struct JiraProject {
 }
 
 /// Jira's three status categories; flow metrics are defined on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum StatusCategory {
     #[serde(rename = "To Do")]
     ToDo,

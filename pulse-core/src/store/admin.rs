@@ -437,7 +437,7 @@ impl ClientStore {
     }
 
     pub async fn project(&self, name: &ProjectName) -> Result<Option<Project>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let project = tx.project(name).await?;
         tx.commit().await?;
         Ok(project)
@@ -445,7 +445,7 @@ impl ClientStore {
 
     /// Every project of this client, by name.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let mut projects = Vec::new();
         for name in tx.project_names().await? {
             projects.extend(tx.project(&name).await?);
@@ -459,6 +459,7 @@ impl ClientStore {
         let mut tx = self.begin().await?;
         let mut args = tx.scoped_args();
         args.text(name.as_str());
+        tx.wrote("projects");
         let n = tx.execute("DELETE FROM projects WHERE client_id = $1 AND name = $2", args).await?;
         tx.commit().await?;
         Ok(n > 0)
@@ -541,7 +542,7 @@ impl ClientStore {
             }
             other => other?,
         };
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let mut args = tx.scoped_args();
         NewJobSchedule::write_key(&schedule.key(), &mut args);
         let sql = format!(
@@ -583,7 +584,7 @@ impl ClientStore {
         bind: impl FnOnce(&mut Args),
         read: fn(&DbRow) -> Result<T>,
     ) -> Result<Option<T>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let mut args = tx.scoped_args();
         bind(&mut args);
         let sql = format!("SELECT {columns} FROM {table} WHERE client_id = $1 AND {column} = $2");
@@ -599,7 +600,7 @@ impl ClientStore {
         order: &str,
         read: fn(&DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let args = tx.scoped_args();
         let sql = format!("SELECT {columns} FROM {table} WHERE client_id = $1 ORDER BY {order}");
         let rows = tx.fetch_all(&sql, args).await?;

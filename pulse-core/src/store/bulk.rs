@@ -41,6 +41,9 @@ impl ClientTx {
             Inner::Sqlite(_) => SQLITE_BATCH_ROWS,
             Inner::Postgres(_) => PG_BATCH_ROWS,
         };
+        if !rows.is_empty() {
+            self.wrote(R::TABLE.name);
+        }
         let mut written = 0;
         for chunk in rows.chunks(batch) {
             let unique = last_per_key(chunk);

@@ -92,6 +92,8 @@ pub struct ClientTx {
     pub(crate) inner: Inner,
     /// How this transaction writes each table it has written (PostgreSQL).
     pub(crate) table_modes: HashMap<&'static str, super::bulk::TableMode>,
+    /// Whether it changed data the metrics read (commit then bumps the data version).
+    pub(crate) metrics_dirty: bool,
 }
 
 impl std::fmt::Debug for ClientTx {
@@ -119,7 +121,7 @@ impl ClientTx {
                 Inner::Postgres(tx)
             }
         };
-        Ok(Self { client, inner, table_modes: HashMap::new() })
+        Ok(Self { client, inner, table_modes: HashMap::new(), metrics_dirty: false })
     }
 
     pub fn client_id(&self) -> ClientId {
@@ -130,8 +132,16 @@ impl ClientTx {
         self.inner.backend()
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        if self.metrics_dirty {
+            self.bump_data_version().await?;
+        }
         self.inner.commit().await
+    }
+
+    /// Notes a write to `table`, so the facts go stale if the metrics read it.
+    pub(crate) fn wrote(&mut self, table: &str) {
+        self.metrics_dirty |= super::facts::METRIC_SOURCES.contains(&table);
     }
 
     pub async fn rollback(self) -> Result<()> {
@@ -171,6 +181,7 @@ impl ClientTx {
 
     /// Deletes the record with this key; `false` when this client has none.
     pub async fn delete<R: Stored>(&mut self, key: &R::Key) -> Result<bool> {
+        self.wrote(R::TABLE.name);
         let mut args = self.scoped_args();
         R::write_key(key, &mut args);
         Ok(self.execute(&R::TABLE.delete_by_key_sql(), args).await? > 0)

@@ -4,6 +4,7 @@ pub mod client;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod metrics;
 pub mod migrate;
 
 use pulse_core::ids::ClientSlug;

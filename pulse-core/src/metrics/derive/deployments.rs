@@ -25,6 +25,7 @@ pub(super) fn derive(input: &DeriveInput<'_>, rules: &Rules<'_>, memo: &mut Diff
             finished_at: d.finished_at,
             production: rules.of(&d.repo).is_production(&d.environment),
             previous: None,
+            previous_sha: None,
             attribution: None,
             changes: Vec::new(),
             pull_requests: Vec::new(),
@@ -103,6 +104,7 @@ fn link_sequences(facts: &mut [DeploymentFact], history: &mut History<'_>, memo:
             });
             if let Some(p) = prev {
                 facts[i].previous = Some(facts[p].id.clone());
+                facts[i].previous_sha = Some(facts[p].sha.clone());
                 if facts[i].production {
                     let (attribution, changes) = changes(&facts[p], &facts[i], &mut walk, history, memo);
                     facts[i].attribution = Some(attribution);
@@ -218,6 +220,7 @@ fn merge_fallback(input: &DeriveInput<'_>, deployed: &[DeploymentFact]) -> Vec<D
                 finished_at: merged_at,
                 production: true,
                 previous: None,
+                previous_sha: None,
                 attribution: None,
                 changes: Vec::new(),
                 pull_requests: Vec::new(),

@@ -5,6 +5,7 @@
 
 mod deployments;
 mod incidents;
+mod issues;
 mod links;
 mod pull_requests;
 mod rework;
@@ -14,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use crate::ids::{ProjectName, RepoName, Sha};
 use crate::model::*;
 
-use super::facts::Facts;
+use super::facts::{Facts, UnmergedPr};
 
 pub use links::issue_keys;
 
@@ -30,6 +31,7 @@ pub struct DeriveInput<'a> {
     pub incidents: &'a [Incident],
     pub projects: &'a [Project],
     pub jira_issues: &'a [JiraIssue],
+    pub jira_transitions: &'a [JiraTransition],
     pub issue_links: &'a [IssuePrLink],
 }
 
@@ -154,5 +156,19 @@ pub fn derive(input: &DeriveInput<'_>, memo: &mut DiffMemo) -> Facts {
     let pull_requests = pull_requests::derive(input, &rules, &mut deployments);
     let incidents = incidents::derive(input, &deployments, &pull_requests);
     rework::mark(input, &rules, &links, &mut deployments);
-    Facts { deployments, pull_requests, incidents }
+    let issues = issues::derive(input.jira_issues, input.jira_transitions, &links);
+    let unmerged_pull_requests = input
+        .pull_requests
+        .iter()
+        .filter(|pr| pr.merged_at.is_none())
+        .map(|pr| UnmergedPr {
+            repo: pr.repo.clone(),
+            number: pr.number,
+            author: pr.author.clone(),
+            created_at: pr.created_at,
+            closed_at: pr.closed_at,
+            draft: pr.draft,
+        })
+        .collect();
+    Facts { deployments, pull_requests, unmerged_pull_requests, incidents, issues }
 }

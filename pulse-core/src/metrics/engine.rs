@@ -1,0 +1,191 @@
+//! Keeping a client's facts current: derivation runs when the data changed since the
+//! stored facts were derived, and queries share an in-memory, indexed copy of them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::derive::{DeriveInput, DiffMemo, derive};
+use super::facts::{Attribution, DeploymentFact, Facts};
+use super::view::FactsView;
+use crate::error::Result;
+use crate::ids::ClientId;
+use crate::model::*;
+use crate::store::{ClientStore, ClientTx};
+
+/// A client's current facts, as queries read them.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub view: FactsView,
+    pub projects: Vec<Project>,
+    /// The data version the facts were derived from.
+    pub version: i64,
+}
+
+/// Snapshots by client, shared by every handle of one store.
+#[derive(Debug, Default)]
+pub(crate) struct FactsCache {
+    snapshots: Mutex<HashMap<ClientId, Arc<Snapshot>>>,
+}
+
+impl FactsCache {
+    fn get(&self, client: ClientId, version: i64) -> Option<Arc<Snapshot>> {
+        let snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        snapshots.get(&client).filter(|s| s.version == version).cloned()
+    }
+
+    fn put(&self, client: ClientId, snapshot: Arc<Snapshot>) {
+        let mut snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        snapshots.insert(client, snapshot);
+    }
+}
+
+/// What a derivation did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshSummary {
+    pub version: i64,
+    pub deployments: usize,
+    pub pull_requests: usize,
+    pub incidents: usize,
+    pub issues: usize,
+    /// Commit-graph diffs computed (the others came from the memo).
+    pub new_diffs: usize,
+    pub seconds: f64,
+}
+
+/// The client's records, owned, for derivation on a blocking thread.
+struct Inputs {
+    repositories: Vec<Repository>,
+    commits: Vec<Commit>,
+    pull_requests: Vec<PullRequest>,
+    pull_request_commits: Vec<PullRequestCommit>,
+    reviews: Vec<Review>,
+    deployments: Vec<Deployment>,
+    incidents: Vec<Incident>,
+    projects: Vec<Project>,
+    jira_issues: Vec<JiraIssue>,
+    jira_transitions: Vec<JiraTransition>,
+    issue_links: Vec<IssuePrLink>,
+}
+
+impl Inputs {
+    async fn load(tx: &mut ClientTx) -> Result<Self> {
+        let mut projects = Vec::new();
+        for name in tx.project_names().await? {
+            projects.extend(tx.project(&name).await?);
+        }
+        Ok(Self {
+            repositories: tx.list().await?,
+            commits: tx.list().await?,
+            pull_requests: tx.list().await?,
+            pull_request_commits: tx.list().await?,
+            reviews: tx.list().await?,
+            deployments: tx.list().await?,
+            incidents: tx.list().await?,
+            projects,
+            jira_issues: tx.list().await?,
+            jira_transitions: tx.list().await?,
+            issue_links: tx.list().await?,
+        })
+    }
+
+    fn derive(&self, memo: &mut DiffMemo) -> Facts {
+        derive(
+            &DeriveInput {
+                repositories: &self.repositories,
+                commits: &self.commits,
+                pull_requests: &self.pull_requests,
+                pull_request_commits: &self.pull_request_commits,
+                reviews: &self.reviews,
+                deployments: &self.deployments,
+                incidents: &self.incidents,
+                projects: &self.projects,
+                jira_issues: &self.jira_issues,
+                jira_transitions: &self.jira_transitions,
+                issue_links: &self.issue_links,
+            },
+            memo,
+        )
+    }
+}
+
+/// The graph diffs the stored facts already hold.
+fn memo_of(deployments: &[DeploymentFact]) -> DiffMemo {
+    let mut memo = DiffMemo::default();
+    for d in deployments {
+        if let (Some(Attribution::Graph), Some(previous)) = (d.attribution, &d.previous_sha) {
+            memo.insert(d.repo.clone(), d.sha.clone(), previous.clone(), d.changes.clone());
+        }
+    }
+    memo
+}
+
+impl ClientStore {
+    /// Derives every fact from the client's current data and stores them. Diffs the
+    /// stored facts already hold are reused, so only new deployments cost graph walks.
+    pub async fn refresh_facts(&self) -> Result<RefreshSummary> {
+        Ok(self.derive_and_store().await?.1)
+    }
+
+    async fn derive_and_store(&self) -> Result<(Arc<Snapshot>, RefreshSummary)> {
+        let started = Instant::now();
+        let mut tx = self.begin().await?;
+        let state = tx.facts_state().await?;
+        let inputs = Inputs::load(&mut tx).await?;
+        let stored = tx.list::<DeploymentFact>().await?;
+        // Derivation is CPU work (seconds for a large organisation): off the async threads.
+        let derived = tokio::task::spawn_blocking(move || {
+            let mut memo = memo_of(&stored);
+            drop(stored);
+            let facts = inputs.derive(&mut memo);
+            (facts, memo.take_added().len(), inputs)
+        })
+        .await;
+        let (facts, new_diffs, inputs) = match derived {
+            Ok(done) => done,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        tx.replace_facts(&facts, state.data_version).await?;
+        tx.commit().await?;
+
+        let summary = RefreshSummary {
+            version: state.data_version,
+            deployments: facts.deployments.len(),
+            pull_requests: facts.pull_requests.len(),
+            incidents: facts.incidents.len(),
+            issues: facts.issues.len(),
+            new_diffs,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        let mut facts = facts;
+        facts.unmerged_pull_requests.sort_by(|a, b| (&a.repo, a.number).cmp(&(&b.repo, b.number)));
+        let snapshot =
+            Arc::new(Snapshot { view: FactsView::new(facts), projects: inputs.projects, version: state.data_version });
+        self.facts_cache().put(self.id(), snapshot.clone());
+        Ok((snapshot, summary))
+    }
+
+    /// The client's current facts: from memory when nothing changed, from the database
+    /// when another process derived them, derived afresh when the data changed since.
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
+        let mut tx = self.begin_read().await?;
+        let state = tx.facts_state().await?;
+        if !state.is_current() {
+            tx.commit().await?;
+            return Ok(self.derive_and_store().await?.0);
+        }
+        if let Some(snapshot) = self.facts_cache().get(self.id(), state.facts_version) {
+            tx.commit().await?;
+            return Ok(snapshot);
+        }
+        let facts = tx.load_facts().await?;
+        let mut projects = Vec::new();
+        for name in tx.project_names().await? {
+            projects.extend(tx.project(&name).await?);
+        }
+        tx.commit().await?;
+        let snapshot = Arc::new(Snapshot { view: FactsView::new(facts), projects, version: state.facts_version });
+        self.facts_cache().put(self.id(), snapshot.clone());
+        Ok(snapshot)
+    }
+}
