@@ -12,6 +12,7 @@ mod jira;
 mod project;
 mod raw;
 mod schedule;
+mod sync;
 mod text_enum;
 
 pub use client::{Branding, Client, Color};
@@ -22,6 +23,7 @@ pub use jira::{IssuePrLink, JiraIssue, JiraProject, JiraTransition, LinkOrigin, 
 pub use project::{Pattern, Project, ProjectRules};
 pub use raw::RawPayload;
 pub use schedule::{Cadence, JobSchedule, JobState, NewJobSchedule};
+pub use sync::SyncCursor;
 pub use user::{Email, NewUser, Role, User};
 
 mod user;
