@@ -11,6 +11,7 @@ mod admin;
 mod arrays;
 mod bulk;
 mod codec;
+mod facts;
 mod cursors;
 mod records;
 mod table;
@@ -25,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use codec::{ColumnReader, ColumnWriter};
+pub use facts::FactsState;
 pub use table::{Record, Stored, Table};
 pub use tx::ClientTx;
 
@@ -68,6 +70,8 @@ pub(crate) enum Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Arc<Pool>,
+    /// Every client's current facts, shared by all handles of this store.
+    facts: Arc<crate::metrics::engine::FactsCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -110,7 +114,7 @@ impl Store {
                 )
             }
         };
-        Ok(Self { pool: Arc::new(pool) })
+        Ok(Self { pool: Arc::new(pool), facts: Arc::default() })
     }
 
     /// Applies the pending schema migrations of this backend.
@@ -221,8 +225,13 @@ impl ClientStore {
         ClientTx::begin(&self.store, self.client.id, tx::Mode::Write).await
     }
 
-    async fn read(&self) -> Result<ClientTx> {
+    /// Opens a read transaction (a consistent snapshot of the client's data).
+    pub async fn begin_read(&self) -> Result<ClientTx> {
         ClientTx::begin(&self.store, self.client.id, tx::Mode::Read).await
+    }
+
+    pub(crate) fn facts_cache(&self) -> &crate::metrics::engine::FactsCache {
+        &self.store.facts
     }
 
     /// Inserts or updates `rows` by key in one transaction. Returns how many rows were
@@ -236,7 +245,7 @@ impl ClientStore {
 
     /// The record with this key, if this client has it.
     pub async fn get<R: Stored>(&self, key: &R::Key) -> Result<Option<R>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let row = tx.get::<R>(key).await?;
         tx.commit().await?;
         Ok(row)
@@ -252,7 +261,7 @@ impl ClientStore {
 
     /// Every record of this type, ordered by key.
     pub async fn list<R: Stored>(&self) -> Result<Vec<R>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let rows = tx.list::<R>().await?;
         tx.commit().await?;
         Ok(rows)
@@ -260,7 +269,7 @@ impl ClientStore {
 
     /// How many records of this type the client has.
     pub async fn count<R: Record>(&self) -> Result<u64> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin_read().await?;
         let n = tx.count::<R>().await?;
         tx.commit().await?;
         Ok(n)
