@@ -104,7 +104,10 @@ impl Org {
         tx.upsert(&self.jira_transitions).await?;
         tx.upsert(&self.issue_links).await?;
         tx.upsert_projects(std::slice::from_ref(&self.project)).await?;
-        tx.commit().await
+        tx.commit().await?;
+        // The metric facts follow the data they are derived from.
+        client.refresh_facts().await?;
+        Ok(())
     }
 }
 

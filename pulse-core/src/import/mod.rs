@@ -116,7 +116,8 @@ impl<'a> Import<'a> {
         self
     }
 
-    /// Parses, checks and writes everything in one transaction.
+    /// Parses, checks and writes everything in one transaction, then refreshes the
+    /// client's metric facts.
     pub async fn execute(mut self) -> Result<ImportSummary> {
         self.inputs.sort_by_key(|i| i.file);
         let mut tx = self.client.begin().await?;
@@ -136,6 +137,8 @@ impl<'a> Import<'a> {
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
         tx.commit().await?;
+        // The metric facts follow the data they are derived from.
+        self.client.refresh_facts().await?;
         Ok(summary)
     }
 }

@@ -22,6 +22,9 @@ pub mod scope;
 pub mod stats;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 pub use bands::{Band, Benchmark};
 pub use calendar::{Period, Window};
 pub use derive::{DeriveInput, DiffMemo, derive};

@@ -7,4 +7,5 @@ mod support;
 mod devlake;
 mod import;
 mod isolation;
+mod metrics;
 mod storage;
