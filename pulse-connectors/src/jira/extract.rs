@@ -29,9 +29,9 @@ pub(crate) mod raw {
 pub(crate) struct Extractor {
     pub incident_types: Vec<String>,
     pub story_points_field: Option<String>,
-    /// Status id → category, from the statuses stream and the issues' own statuses.
-    /// Extraction of a changelog reads it, so statuses are extracted first.
-    pub categories: RwLock<HashMap<String, StatusCategory>>,
+    /// Status id → (current name, category), from the statuses stream and the issues'
+    /// own statuses. Extraction of a changelog reads it, so statuses are extracted first.
+    pub statuses: RwLock<HashMap<String, (String, Option<StatusCategory>)>>,
 }
 
 fn category(key: &str) -> Option<StatusCategory> {
@@ -39,13 +39,17 @@ fn category(key: &str) -> Option<StatusCategory> {
 }
 
 impl Extractor {
-    fn category_of(&self, status_id: Option<&str>) -> Option<StatusCategory> {
-        status_id.and_then(|id| self.categories.read().expect("categories lock").get(id).copied())
+    /// A status's current name and category by id. Changelogs name statuses as they
+    /// were called at the time; naming them by id keeps a renamed status one status,
+    /// and consistent with the issues' current statuses.
+    fn status(&self, status_id: Option<&str>) -> Option<(String, Option<StatusCategory>)> {
+        status_id.and_then(|id| self.statuses.read().expect("statuses lock").get(id).cloned())
     }
 
     fn learn(&self, status: &wire::Status) {
-        if let (Some(id), Some(cat)) = (&status.id, status.status_category.as_ref().and_then(|c| category(&c.key))) {
-            self.categories.write().expect("categories lock").insert(id.clone(), cat);
+        if let Some(id) = &status.id {
+            let category = status.status_category.as_ref().and_then(|c| category(&c.key));
+            self.statuses.write().expect("statuses lock").insert(id.clone(), (status.name.clone(), category));
         }
     }
 
@@ -152,16 +156,20 @@ impl Extractor {
             })
             .collect();
         for (n, item) in items.iter().enumerate() {
-            let Some(to) = item.to_string.clone() else { continue };
+            let from = self.status(item.from.as_deref());
+            let to = self.status(item.to.as_deref());
+            let Some(to_status) = to.as_ref().map(|(name, _)| name.clone()).or_else(|| item.to_string.clone()) else {
+                continue;
+            };
             out.jira_transitions.push(JiraTransition {
                 issue: issue.clone(),
                 // One status change per entry is the rule; a second one gets a suffix.
                 id: if n == 0 { history.id.clone() } else { format!("{}.{n}", history.id) },
                 at: time(&history.created)?,
-                from_status: item.from_string.clone(),
-                to_status: to,
-                from_category: self.category_of(item.from.as_deref()),
-                to_category: self.category_of(item.to.as_deref()),
+                from_status: from.as_ref().map(|(name, _)| name.clone()).or_else(|| item.from_string.clone()),
+                to_status,
+                from_category: from.and_then(|(_, c)| c),
+                to_category: to.and_then(|(_, c)| c),
                 source: RecordSource::Jira,
             });
         }

@@ -144,7 +144,7 @@ impl JiraConnector {
             extractor: Extractor {
                 incident_types: settings.incident_types.clone(),
                 story_points_field: settings.story_points_field.clone(),
-                categories: RwLock::new(HashMap::new()),
+                statuses: RwLock::new(HashMap::new()),
             },
             settings,
             http,
@@ -225,7 +225,7 @@ impl JiraConnector {
         for issue in &page.issues {
             let meta: wire::IssueMeta = serde_json::from_str(issue.get())
                 .map_err(|e| Error::malformed(response.endpoint(), format!("issue: {e}")))?;
-            if let Some(offset) = meta.fields.updated.as_deref().and_then(offset_of) {
+            if let Some(offset) = meta.fields.updated.as_ref().and_then(|u| u.as_str()).and_then(offset_of) {
                 c.offset_seconds = Some(offset);
             }
             raws.push(self.raw(raw::ISSUES, meta.key.clone(), issue.get()));

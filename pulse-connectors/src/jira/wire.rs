@@ -85,7 +85,8 @@ pub(crate) struct IssueMeta {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct MetaFields {
-    pub updated: Option<String>,
+    /// A string in every real response (Atlassian's own example has a number).
+    pub updated: Option<serde_json::Value>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }

@@ -5,8 +5,6 @@
 //! `PULSE_TEST_PG_URL` (an ordinary role with CREATEDB) and are skipped without it,
 //! unless `PULSE_REQUIRE_ALL_BACKENDS=1`.
 
-#![allow(dead_code)] // the DevLake and Jira helpers are used by the next tests
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
