@@ -75,6 +75,15 @@ impl Error {
         Error::Extract { stream: stream.to_owned(), key: key.to_owned(), reason: reason.to_string() }
     }
 
+    /// Whether the user must fix something (the secret key, an integration's settings)
+    /// before retrying makes sense.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            Error::MissingSecretKey | Error::InvalidSecretKey { .. } | Error::Unseal { .. } | Error::Config { .. }
+        )
+    }
+
     /// Whether a later retry of the whole job may succeed (rate limits, outages).
     pub fn is_transient(&self) -> bool {
         match self {

@@ -42,6 +42,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Re-derive the metric facts (deployments' changes, PR timelines, incident links).
     Refresh,
+    /// Manage GitHub and Jira integrations (tokens encrypted with PULSE_SECRET_KEY).
+    Integration(crate::commands::integration::IntegrationArgs),
+    /// Fetch what changed from the integrations, in the foreground with progress.
+    Sync(crate::commands::sync::SyncArgs),
 }
 
 #[derive(Debug, Args)]

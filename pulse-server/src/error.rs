@@ -8,6 +8,11 @@ pub enum Error {
     Core(#[from] pulse_core::Error),
     #[error("client `{slug}` does not exist; create it with `pulse client create {slug}`")]
     UnknownClient { slug: String },
+    #[error(transparent)]
+    Connectors(#[from] pulse_connectors::Error),
+    /// A command-line argument that parses but cannot be used.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -18,6 +23,9 @@ impl Error {
             Error::Core(Core::Invalid { .. } | Core::Import(_) | Core::UnsupportedDatabase { .. })
             | Error::UnknownClient { .. } => ExitCode::from(2),
             Error::Core(_) => ExitCode::from(1),
+            Error::Connectors(e) if e.is_configuration() => ExitCode::from(2),
+            Error::Connectors(_) => ExitCode::from(1),
+            Error::Usage(_) => ExitCode::from(2),
         }
     }
 }

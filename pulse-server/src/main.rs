@@ -35,5 +35,7 @@ async fn run(cli: Cli) -> error::Result<()> {
         Command::Metrics(args) => commands::metrics::run(&global, args).await,
         Command::Explain(args) => commands::metrics::explain(&global, args).await,
         Command::Refresh => commands::metrics::refresh(&global).await,
+        Command::Integration(args) => commands::integration::run(&global, args).await,
+        Command::Sync(args) => commands::sync::run(&global, args).await,
     }
 }

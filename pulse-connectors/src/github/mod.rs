@@ -110,6 +110,8 @@ pub fn http(api_url: &str, token: Secret) -> HttpBuilder {
 /// Deployments and releases change state after they are created (pending → success,
 /// draft → published): each pass looks this far behind its high-water mark.
 const SETTLE_LOOKBACK: chrono::Duration = chrono::Duration::days(1);
+/// Pull requests in the first page of an incremental pass.
+const INCREMENTAL_FIRST_PAGE: u32 = 20;
 /// Open pull requests re-checked per GraphQL request.
 const RECHECK_BATCH: usize = 50;
 
@@ -258,7 +260,12 @@ impl GithubConnector {
 
     async fn pull_requests_graphql(&self, mut c: StreamCursor) -> Result<Page> {
         let after = c.pass.as_ref().and_then(|p| p.after.clone());
-        let batch = self.settings.pull_request_batch.clamp(1, 100);
+        let mut batch = self.settings.pull_request_batch.clamp(1, 100);
+        if c.hwm.is_some() && after.is_none() {
+            // An incremental pass usually finds a handful of changed PRs: a small first
+            // page costs the same one request but a fraction of the bytes and points.
+            batch = batch.min(INCREMENTAL_FIRST_PAGE);
+        }
         let response =
             self.gql(&graphql::pull_requests_query(), json!({ "first": batch, "after": after }), false).await?;
         let connection = graphql::connection(&response, "pullRequests")?;

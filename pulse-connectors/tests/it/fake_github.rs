@@ -265,8 +265,12 @@ impl FakeGithub {
         let query: HashMap<String, String> = request.url.query_pairs().into_owned().collect();
         let since = query.get("since").map(|s| DateTime::parse_from_rfc3339(s).unwrap().to_utc());
         let page: usize = query.get("page").map_or(1, |p| p.parse().unwrap());
-        let merged: Vec<i64> = (1..=self.config.prs).rev().filter(|n| !self.pr(*n).open).collect();
-        let matching: Vec<i64> = merged.into_iter().filter(|n| since.is_none_or(|s| self.merged(*n) >= s)).collect();
+        let untouched = self.state.lock().unwrap().overrides.is_empty();
+        let matching: Vec<i64> = (1..=self.config.prs)
+            .rev()
+            .filter(|n| untouched || !self.pr(*n).open)
+            .take_while(|n| since.is_none_or(|s| self.merged(*n) >= s))
+            .collect();
         let items: Vec<Value> = matching
             .iter()
             .skip((page - 1) * 100)

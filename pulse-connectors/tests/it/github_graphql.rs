@@ -197,7 +197,33 @@ async fn reextraction_rebuilds_records_without_fetching(db: TestDb) {
     assert!(client.get::<Review>(&(repo, 9, "901".to_owned())).await.unwrap().is_some());
 }
 
+async fn enterprise_server_urls_are_respected(db: TestDb) {
+    // GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/repos/acme/api"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"default_branch":"trunk"}"#, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let empty =
+        r#"{"data":{"repository":{"releases":{"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[]}}}}"#;
+    Mock::given(method("POST"))
+        .and(path("/api/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(empty, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = db.client("acme").await;
+    let (_, connector, _) = github(&client, &format!("{}/api/v3", server.uri()), settings()).await;
+    let summary =
+        Sync::new(&client, &connector).stream(stream::REPOSITORY).stream(stream::RELEASES).execute().await.unwrap();
+    assert_eq!(summary.usage.requests, 2);
+    assert_eq!(client.list::<Repository>().await.unwrap()[0].default_branch, "trunk");
+}
+
 on_both_backends!(
+    enterprise_server_urls_are_respected,
     a_full_sync_lands_every_stream_in_few_requests,
     a_second_sync_fetches_only_what_changed,
     open_pull_requests_are_rechecked_until_closed,

@@ -4,8 +4,10 @@ pub mod client;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod integration;
 pub mod metrics;
 pub mod migrate;
+pub mod sync;
 
 use pulse_core::ids::ClientSlug;
 use pulse_core::{Backend, ClientStore, Store};
