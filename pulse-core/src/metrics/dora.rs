@@ -1,6 +1,8 @@
 //! The DORA metrics over a window (metric spec §3), their time series, and the JSON of §5.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use chrono::NaiveDate;
 use serde::Serialize;

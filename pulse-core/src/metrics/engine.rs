@@ -11,7 +11,7 @@ use super::view::FactsView;
 use crate::error::Result;
 use crate::ids::ClientId;
 use crate::model::*;
-use crate::store::{ClientStore, ClientTx};
+use crate::store::ClientStore;
 
 /// A client's current facts, as queries read them.
 #[derive(Debug)]
@@ -34,6 +34,12 @@ impl FactsCache {
         snapshots.get(&client).filter(|s| s.version == version).cloned()
     }
 
+    /// Drops a client's snapshot: the next query reads the stored facts.
+    pub(crate) fn forget(&self, client: ClientId) {
+        let mut snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        snapshots.remove(&client);
+    }
+
     fn put(&self, client: ClientId, snapshot: Arc<Snapshot>) {
         let mut snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
         snapshots.insert(client, snapshot);
@@ -50,6 +56,12 @@ pub struct RefreshSummary {
     pub issues: usize,
     /// Commit-graph diffs computed (the others came from the memo).
     pub new_diffs: usize,
+    /// Reading the data and the stored diffs.
+    pub load_seconds: f64,
+    /// Deriving, in memory.
+    pub derive_seconds: f64,
+    /// Replacing the stored facts.
+    pub store_seconds: f64,
     pub seconds: f64,
 }
 
@@ -69,24 +81,51 @@ struct Inputs {
 }
 
 impl Inputs {
-    async fn load(tx: &mut ClientTx) -> Result<Self> {
-        let mut projects = Vec::new();
-        for name in tx.project_names().await? {
-            projects.extend(tx.project(&name).await?);
-        }
-        Ok(Self {
-            repositories: tx.list().await?,
-            commits: tx.list().await?,
-            pull_requests: tx.list().await?,
-            pull_request_commits: tx.list().await?,
-            reviews: tx.list().await?,
-            deployments: tx.list().await?,
-            incidents: tx.list().await?,
+    /// Reads everything, the large tables side by side on their own connections. Each
+    /// read is a consistent snapshot of its tables; should data land in between, the
+    /// derived facts carry the version read before and are found stale next time.
+    async fn load(client: &ClientStore) -> Result<(Self, Vec<DeploymentFact>)> {
+        let small = async {
+            let mut tx = client.begin_read().await?;
+            let mut projects = Vec::new();
+            for name in tx.project_names().await? {
+                projects.extend(tx.project(&name).await?);
+            }
+            let loaded = (
+                tx.list::<Repository>().await?,
+                tx.list::<Deployment>().await?,
+                tx.list::<Incident>().await?,
+                projects,
+                tx.list::<JiraIssue>().await?,
+                tx.list::<JiraTransition>().await?,
+                tx.list::<IssuePrLink>().await?,
+            );
+            tx.commit().await?;
+            Ok::<_, crate::Error>(loaded)
+        };
+        let (commits, pull_requests, pull_request_commits, reviews, stored, small) = tokio::try_join!(
+            client.list::<Commit>(),
+            client.list::<PullRequest>(),
+            client.list::<PullRequestCommit>(),
+            client.list::<Review>(),
+            client.list::<DeploymentFact>(),
+            small,
+        )?;
+        let (repositories, deployments, incidents, projects, jira_issues, jira_transitions, issue_links) = small;
+        let inputs = Self {
+            repositories,
+            commits,
+            pull_requests,
+            pull_request_commits,
+            reviews,
+            deployments,
+            incidents,
             projects,
-            jira_issues: tx.list().await?,
-            jira_transitions: tx.list().await?,
-            issue_links: tx.list().await?,
-        })
+            jira_issues,
+            jira_transitions,
+            issue_links,
+        };
+        Ok((inputs, stored))
     }
 
     fn derive(&self, memo: &mut DiffMemo) -> Facts {
@@ -129,10 +168,11 @@ impl ClientStore {
 
     async fn derive_and_store(&self) -> Result<(Arc<Snapshot>, RefreshSummary)> {
         let started = Instant::now();
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         let state = tx.facts_state().await?;
-        let inputs = Inputs::load(&mut tx).await?;
-        let stored = tx.list::<DeploymentFact>().await?;
+        tx.commit().await?;
+        let (inputs, stored) = Inputs::load(self).await?;
+        let loaded = Instant::now();
         // Derivation is CPU work (seconds for a large organisation): off the async threads.
         let derived = tokio::task::spawn_blocking(move || {
             let mut memo = memo_of(&stored);
@@ -145,6 +185,8 @@ impl ClientStore {
             Ok(done) => done,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
+        let derived = Instant::now();
+        let mut tx = self.begin().await?;
         tx.replace_facts(&facts, state.data_version).await?;
         tx.commit().await?;
 
@@ -155,6 +197,9 @@ impl ClientStore {
             incidents: facts.incidents.len(),
             issues: facts.issues.len(),
             new_diffs,
+            load_seconds: (loaded - started).as_secs_f64(),
+            derive_seconds: (derived - loaded).as_secs_f64(),
+            store_seconds: derived.elapsed().as_secs_f64(),
             seconds: started.elapsed().as_secs_f64(),
         };
         let mut facts = facts;

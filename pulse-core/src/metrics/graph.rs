@@ -1,7 +1,7 @@
 //! One repository's commit graph, with shas interned to dense ids so that reachability
 //! is a bitset and a diff touches only the commits it returns.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::ids::Sha;
 use crate::model::Commit;
@@ -61,7 +61,7 @@ impl CommitGraph {
 
     /// Builds the graph from (sha, parents) pairs; a repeated sha keeps its first parents.
     pub fn from_parents<'a>(commits: impl IntoIterator<Item = (&'a Sha, &'a [Sha])>) -> Self {
-        let mut ids = HashMap::new();
+        let mut ids = HashMap::default();
         let mut shas = Vec::new();
         let mut raw_parents: Vec<&'a [Sha]> = Vec::new();
         for (sha, parents) in commits {

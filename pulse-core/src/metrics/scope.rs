@@ -1,7 +1,7 @@
 //! Which records a query covers: the whole client, a project, a repository, or a team
 //! (a project's team: PRs by its members, and the deployments that ship them).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use serde::Serialize;
 
@@ -97,8 +97,8 @@ impl Scope {
                     format!("{repo} is not in project {}", filter.project.as_deref().unwrap_or("")),
                 ));
             }
-            scope.repos = Some(HashSet::from([repo]));
-            scope.jira_projects = Some(HashSet::new());
+            scope.repos = Some([repo].into_iter().collect());
+            scope.jira_projects = Some(HashSet::default());
             scope.single_repo = true;
         }
         Ok(scope)

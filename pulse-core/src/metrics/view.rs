@@ -1,6 +1,6 @@
 //! Facts with the indexes every aggregate needs, built once per derivation.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::facts::*;
 use crate::ids::RepoName;
@@ -30,13 +30,13 @@ impl FactsView {
         let mut deliveries: Vec<usize> =
             (0..facts.deployments.len()).filter(|&i| facts.deployments[i].is_delivery()).collect();
         deliveries.sort_by_key(|&i| facts.deployments[i].finished_at);
-        let mut prs_by_deployment: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut prs_by_deployment: HashMap<usize, Vec<usize>> = HashMap::default();
         for (i, pr) in facts.pull_requests.iter().enumerate() {
             if let Some(d) = pr.deployment.as_ref().and_then(|d| deployments.get(d)) {
                 prs_by_deployment.entry(*d).or_default().push(i);
             }
         }
-        let mut incidents_by_deployment: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut incidents_by_deployment: HashMap<usize, Vec<usize>> = HashMap::default();
         for (i, incident) in facts.incidents.iter().enumerate() {
             if let Some(d) = incident.deployment.as_ref().and_then(|d| deployments.get(d)) {
                 incidents_by_deployment.entry(*d).or_default().push(i);

@@ -339,6 +339,30 @@ impl<'r> ColumnReader<'r> {
         parse(&text).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
     }
 
+    /// Reads a text column into an identifier type without copying it again.
+    pub fn owned<T: TryFrom<String, Error = Error>>(&mut self) -> Result<T> {
+        let i = self.next;
+        let text = self.text()?;
+        T::try_from(text).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
+    }
+
+    pub fn opt_owned<T: TryFrom<String, Error = Error>>(&mut self) -> Result<Option<T>> {
+        let i = self.next;
+        match self.opt_text()? {
+            None => Ok(None),
+            Some(text) => T::try_from(text).map(Some).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())),
+        }
+    }
+
+    /// Reads a list column into identifiers without copying them again.
+    pub fn owned_list<T: TryFrom<String, Error = Error>>(&mut self) -> Result<Vec<T>> {
+        let i = self.next;
+        self.text_list()?
+            .into_iter()
+            .map(|s| T::try_from(s).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())))
+            .collect()
+    }
+
     /// Reads a nullable text column and parses it when present.
     pub fn opt_parsed<T>(&mut self, parse: impl FnOnce(&str) -> Result<T>) -> Result<Option<T>> {
         let i = self.next;

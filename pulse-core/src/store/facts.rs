@@ -6,7 +6,7 @@ use super::codec::{ColumnReader, ColumnWriter};
 use super::table::{Record, Stored, Table, sealed::Row};
 use super::tx::ClientTx;
 use crate::error::{Error, Result};
-use crate::ids::{IssueKey, JiraProjectKey, ProjectName, RepoName, Sha};
+use crate::ids::{IssueKey, ProjectName, RepoName, Sha};
 use crate::metrics::facts::*;
 use crate::model::*;
 
@@ -127,7 +127,7 @@ impl ClientTx {
             .map(|row| {
                 let mut r = ColumnReader::new(row);
                 Ok(UnmergedPr {
-                    repo: r.parsed(RepoName::parse)?,
+                    repo: r.owned()?,
                     number: r.int()?,
                     author: r.text()?,
                     created_at: r.ts()?,
@@ -229,9 +229,9 @@ impl Record for DeploymentFact {
 impl Stored for DeploymentFact {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
+            repo: r.owned()?,
             id: r.text()?,
-            sha: r.parsed(Sha::parse)?,
+            sha: r.owned()?,
             environment: r.text()?,
             result: r.parsed(DeploymentResult::parse)?,
             source: r.parsed(DeploymentSource::parse)?,
@@ -239,9 +239,9 @@ impl Stored for DeploymentFact {
             finished_at: r.ts()?,
             production: r.bool()?,
             previous: r.opt_text()?,
-            previous_sha: r.opt_parsed(Sha::parse)?,
+            previous_sha: r.opt_owned()?,
             attribution: r.opt_parsed(parse_attribution)?,
-            changes: r.parsed_list(Sha::parse)?,
+            changes: r.owned_list()?,
             pull_requests: r.parsed_list(parse_pr_ref)?,
             rework: from_json("rework", r.json()?)?,
         })
@@ -316,20 +316,20 @@ impl Record for PrFact {
 
 impl Stored for PrFact {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        let repo = r.parsed(RepoName::parse)?;
+        let repo = r.owned()?;
         let number = r.int()?;
         let author = r.text()?;
         let title = r.opt_text()?;
         let created_at = r.ts()?;
         let merged_at = r.ts()?;
         let size = r.opt_int()?;
-        let first_commit_sha = r.opt_parsed(Sha::parse)?;
+        let first_commit_sha = r.opt_owned()?;
         let first_commit_at = r.opt_ts()?;
         let first_review_id = r.opt_text()?;
         let first_review_at = r.opt_ts()?;
         let (coding, pickup, review, deploy) = (r.opt_int()?, r.opt_int()?, r.opt_int()?, r.opt_int()?);
         let lead_time = r.int()?;
-        let deployment = match (r.opt_parsed(RepoName::parse)?, r.opt_text()?) {
+        let deployment = match (r.opt_owned()?, r.opt_text()?) {
             (Some(repo), Some(id)) => Some(DeploymentRef { repo, id }),
             _ => None,
         };
@@ -411,9 +411,9 @@ impl Stored for IncidentFact {
         let title = r.opt_text()?;
         let created_at = r.ts()?;
         let resolved_at = r.opt_ts()?;
-        let repo = r.opt_parsed(RepoName::parse)?;
-        let project = r.opt_parsed(ProjectName::parse)?;
-        let deployment = match (r.opt_parsed(RepoName::parse)?, r.opt_text()?) {
+        let repo = r.opt_owned()?;
+        let project = r.opt_owned()?;
+        let deployment = match (r.opt_owned()?, r.opt_text()?) {
             (Some(repo), Some(id)) => Some(DeploymentRef { repo, id }),
             _ => None,
         };
@@ -479,8 +479,8 @@ impl Record for IssueFact {
 impl Stored for IssueFact {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            key: r.parsed(IssueKey::parse)?,
-            project: r.parsed(JiraProjectKey::parse)?,
+            key: r.owned()?,
+            project: r.owned()?,
             issue_type: r.text()?,
             created_at: r.ts()?,
             resolved_at: r.opt_ts()?,

@@ -11,8 +11,8 @@ mod admin;
 mod arrays;
 mod bulk;
 mod codec;
-mod facts;
 mod cursors;
+mod facts;
 mod records;
 mod table;
 mod tx;
@@ -33,6 +33,11 @@ pub use tx::ClientTx;
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ClientSlug};
 use crate::model::{Branding, Client};
+
+/// The column list a [`Stored`] record is read from, for hand-written filters.
+pub(crate) fn columns<R: Record>() -> String {
+    R::TABLE.columns.join(", ")
+}
 
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -32,7 +32,7 @@ impl Record for Repository {
 
 impl Stored for Repository {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self { name: r.parsed(RepoName::parse)?, default_branch: r.text()?, source: r.parsed(RecordSource::parse)? })
+        Ok(Self { name: r.owned()?, default_branch: r.text()?, source: r.parsed(RecordSource::parse)? })
     }
 }
 
@@ -68,9 +68,9 @@ impl Record for Commit {
 impl Stored for Commit {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
-            sha: r.parsed(Sha::parse)?,
-            parents: r.parsed_list(Sha::parse)?,
+            repo: r.owned()?,
+            sha: r.owned()?,
+            parents: r.owned_list()?,
             authored_at: r.ts()?,
             committed_at: r.opt_ts()?,
             author: r.opt_text()?,
@@ -137,13 +137,13 @@ impl Record for PullRequest {
 impl Stored for PullRequest {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
+            repo: r.owned()?,
             number: r.int()?,
             author: r.text()?,
             created_at: r.ts()?,
             merged_at: r.opt_ts()?,
             closed_at: r.opt_ts()?,
-            merge_commit_sha: r.opt_parsed(Sha::parse)?,
+            merge_commit_sha: r.opt_owned()?,
             title: r.opt_text()?,
             base: r.opt_text()?,
             head: r.opt_text()?,
@@ -165,7 +165,7 @@ impl super::ClientTx {
         rows.iter()
             .map(|row| {
                 let mut r = ColumnReader::new(row);
-                Ok((r.parsed(RepoName::parse)?, r.int()?))
+                Ok((r.owned()?, r.int()?))
             })
             .collect()
     }
@@ -193,7 +193,7 @@ impl Record for PullRequestCommit {
 
 impl Stored for PullRequestCommit {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self { repo: r.parsed(RepoName::parse)?, pr: r.int()?, sha: r.parsed(Sha::parse)? })
+        Ok(Self { repo: r.owned()?, pr: r.int()?, sha: r.owned()? })
     }
 }
 
@@ -230,7 +230,7 @@ impl Record for Review {
 impl Stored for Review {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
+            repo: r.owned()?,
             pr: r.int()?,
             id: r.text()?,
             author: r.text()?,
@@ -274,9 +274,9 @@ impl Record for Deployment {
 impl Stored for Deployment {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            repo: r.parsed(RepoName::parse)?,
+            repo: r.owned()?,
             id: r.text()?,
-            sha: r.parsed(Sha::parse)?,
+            sha: r.owned()?,
             environment: r.text()?,
             result: r.parsed(DeploymentResult::parse)?,
             started_at: r.opt_ts()?,
@@ -336,10 +336,10 @@ impl Stored for Incident {
             created_at: r.ts()?,
             resolved_at: r.opt_ts()?,
             title: r.opt_text()?,
-            repo: r.opt_parsed(RepoName::parse)?,
-            project: r.opt_parsed(ProjectName::parse)?,
+            repo: r.opt_owned()?,
+            project: r.opt_owned()?,
             deployment_id: r.opt_text()?,
-            sha: r.opt_parsed(Sha::parse)?,
+            sha: r.opt_owned()?,
             pr: r.opt_int()?,
             severity: r.opt_text()?,
             source: r.parsed(RecordSource::parse)?,
@@ -368,7 +368,7 @@ impl Record for JiraProject {
 
 impl Stored for JiraProject {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self { key: r.parsed(JiraProjectKey::parse)?, name: r.opt_text()?, source: r.parsed(RecordSource::parse)? })
+        Ok(Self { key: r.owned()?, name: r.opt_text()?, source: r.parsed(RecordSource::parse)? })
     }
 }
 
@@ -414,8 +414,8 @@ impl Record for JiraIssue {
 impl Stored for JiraIssue {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            key: r.parsed(IssueKey::parse)?,
-            project: r.parsed(JiraProjectKey::parse)?,
+            key: r.owned()?,
+            project: r.owned()?,
             issue_type: r.text()?,
             status: r.text()?,
             status_category: r.opt_parsed(StatusCategory::parse)?,
@@ -459,7 +459,7 @@ impl Record for JiraTransition {
 impl Stored for JiraTransition {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
-            issue: r.parsed(IssueKey::parse)?,
+            issue: r.owned()?,
             id: r.text()?,
             at: r.ts()?,
             from_status: r.opt_text()?,
@@ -499,12 +499,7 @@ impl Record for IssuePrLink {
 
 impl Stored for IssuePrLink {
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
-        Ok(Self {
-            issue: r.parsed(IssueKey::parse)?,
-            repo: r.parsed(RepoName::parse)?,
-            pr: r.int()?,
-            origin: r.parsed(LinkOrigin::parse)?,
-        })
+        Ok(Self { issue: r.owned()?, repo: r.owned()?, pr: r.int()?, origin: r.parsed(LinkOrigin::parse)? })
     }
 }
 

@@ -171,6 +171,12 @@ impl ClientTx {
         self.inner.fetch_optional(sql, args).await
     }
 
+    /// Rows of `sql` (which selects [`columns`] of `R`) as records.
+    pub(crate) async fn read_rows<R: Stored>(&mut self, sql: &str, args: Args) -> Result<Vec<R>> {
+        let rows = self.fetch_all(sql, args).await?;
+        rows.iter().map(|row| R::read(&mut ColumnReader::new(row))).collect()
+    }
+
     /// The record with this key, if this client has it.
     pub async fn get<R: Stored>(&mut self, key: &R::Key) -> Result<Option<R>> {
         let mut args = self.scoped_args();

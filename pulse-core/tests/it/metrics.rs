@@ -9,7 +9,12 @@ use pulse_core::model::*;
 
 use crate::support::{TestDb, on_both_backends};
 
-on_both_backends!(stored_facts_answer_like_fresh_ones, new_data_makes_facts_stale, clients_see_only_their_facts);
+on_both_backends!(
+    stored_facts_answer_like_fresh_ones,
+    new_data_makes_facts_stale,
+    clients_see_only_their_facts,
+    an_incremental_deployment_equals_a_full_derivation,
+);
 
 fn end() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
@@ -111,4 +116,83 @@ async fn clients_see_only_their_facts(db: TestDb) {
     assert_eq!(beta_report.metrics.lead_time_for_changes.changes, 0);
     let err = beta.metrics().dora().project("checkout").between(window.0, window.1).execute().await.unwrap_err();
     assert!(matches!(err, pulse_core::Error::NotFound { entity: "project" }), "{err}");
+}
+
+/// Every stored fact, in key order.
+async fn stored_facts(client: &pulse_core::ClientStore) -> pulse_core::metrics::Facts {
+    let mut tx = client.begin_read().await.unwrap();
+    let facts = tx.load_facts().await.unwrap();
+    tx.commit().await.unwrap();
+    facts
+}
+
+async fn an_incremental_deployment_equals_a_full_derivation(db: TestDb) {
+    use pulse_core::metrics::{FactsUpdate, LinkMethod};
+
+    let acme = db.client("acme").await;
+    let org = Generator::new(Scale::Small).end(end()).generate();
+    org.load(&acme).await.unwrap();
+    let repo = org.repositories[0].name.clone();
+    // Incidents after the new deployment: one for inference, one naming it before it exists.
+    let incident = |id: &str, hours: i64| Incident {
+        id: id.into(),
+        created_at: end() + Duration::hours(hours),
+        resolved_at: Some(end() + Duration::hours(hours + 1)),
+        title: None,
+        repo: Some(repo.clone()),
+        project: None,
+        deployment_id: None,
+        sha: None,
+        pr: None,
+        severity: None,
+        source: RecordSource::Import,
+    };
+    let mut named = incident("names-late", 3);
+    named.deployment_id = Some("late".into());
+    acme.upsert(&[incident("after-late", 2), named]).await.unwrap();
+    acme.refresh_facts().await.unwrap();
+
+    // Deploy the newest merge commit of the repository, after everything else.
+    let newest = org
+        .pull_requests
+        .iter()
+        .filter(|p| p.repo == repo && p.merged_at.is_some())
+        .max_by_key(|p| p.merged_at)
+        .unwrap();
+    let late = Deployment {
+        repo: repo.clone(),
+        id: "late".into(),
+        sha: newest.merge_commit_sha.clone().unwrap(),
+        environment: "production".into(),
+        result: DeploymentResult::Success,
+        started_at: Some(end()),
+        finished_at: end() + Duration::hours(1),
+        source: DeploymentSource::Import,
+    };
+    assert_eq!(acme.add_deployments(std::slice::from_ref(&late)).await.unwrap(), FactsUpdate::Incremental);
+    let state = acme.begin_read().await.unwrap().facts_state().await.unwrap();
+    assert!(state.is_current());
+    let incremental = stored_facts(&acme).await;
+    let fact = incremental.deployments.iter().find(|d| d.id == "late").unwrap();
+    assert!(!fact.changes.is_empty() && !fact.pull_requests.is_empty(), "it ships the newest PRs");
+    let linked = |facts: &pulse_core::metrics::Facts, id: &str| {
+        let i = facts.incidents.iter().find(|i| i.id == id).unwrap();
+        (i.deployment.as_ref().map(|d| d.id.clone()), i.method)
+    };
+    assert_eq!(linked(&incremental, "after-late"), (Some("late".into()), Some(LinkMethod::Inferred)));
+    assert_eq!(linked(&incremental, "names-late"), (Some("late".into()), Some(LinkMethod::Explicit)));
+
+    acme.refresh_facts().await.unwrap();
+    let full = stored_facts(&acme).await;
+    assert_eq!(incremental.deployments, full.deployments);
+    assert_eq!(incremental.pull_requests, full.pull_requests);
+    assert_eq!(incremental.incidents, full.incidents);
+
+    // An out-of-order deployment falls back to a full derivation.
+    let mut early = late.clone();
+    early.id = "early".into();
+    early.finished_at = end() - Duration::days(30);
+    early.started_at = None;
+    assert_eq!(acme.add_deployments(&[early]).await.unwrap(), FactsUpdate::Full);
+    assert!(acme.begin_read().await.unwrap().facts_state().await.unwrap().is_current());
 }

@@ -1,7 +1,9 @@
 //! Deployments: the `merge` fallback, previous successful deployments (§2.1) and each
 //! production deployment's changes (§2.2).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{DeriveInput, DiffMemo, Rules};
 use crate::ids::{RepoName, Sha};
@@ -50,15 +52,15 @@ struct History<'a> {
 
 impl<'a> History<'a> {
     fn new(input: &DeriveInput<'a>) -> Self {
-        let mut commits_by_repo: HashMap<&RepoName, Vec<&Commit>> = HashMap::new();
+        let mut commits_by_repo: HashMap<&RepoName, Vec<&Commit>> = HashMap::default();
         for c in input.commits {
             commits_by_repo.entry(&c.repo).or_default().push(c);
         }
-        let mut merged_by_repo: HashMap<&RepoName, Vec<&PullRequest>> = HashMap::new();
+        let mut merged_by_repo: HashMap<&RepoName, Vec<&PullRequest>> = HashMap::default();
         for pr in input.pull_requests.iter().filter(|pr| pr.merged_at.is_some() && pr.merge_commit_sha.is_some()) {
             merged_by_repo.entry(&pr.repo).or_default().push(pr);
         }
-        Self { commits_by_repo, merged_by_repo, graphs: HashMap::new() }
+        Self { commits_by_repo, merged_by_repo, graphs: HashMap::default() }
     }
 
     fn graph(&mut self, repo: &RepoName) -> &CommitGraph {

@@ -2,7 +2,7 @@
 //! successful production deployment before the incident, within its repository when it
 //! names one, else within its project.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::DeriveInput;
 use crate::ids::{ProjectName, RepoName};
@@ -17,6 +17,13 @@ pub(super) fn derive(input: &DeriveInput<'_>, deployments: &[DeploymentFact], pr
     });
     let project_repos: HashMap<&ProjectName, HashSet<&RepoName>> =
         input.projects.iter().map(|p| (&p.name, p.repos.iter().collect())).collect();
+    let by_key: HashMap<(&RepoName, &str), &DeploymentFact> =
+        deployments.iter().map(|d| ((&d.repo, d.id.as_str()), d)).collect();
+    let mut prs_by_number: HashMap<i64, Vec<&PrFact>> = HashMap::default();
+    for pr in prs {
+        prs_by_number.entry(pr.number).or_default().push(pr);
+    }
+    let index = Index { deliveries: &deliveries, prs_by_number: &prs_by_number, by_key: &by_key };
 
     input
         .incidents
@@ -30,7 +37,7 @@ pub(super) fn derive(input: &DeriveInput<'_>, deployments: &[DeploymentFact], pr
                 (None, None) => true,
             };
             let (deployment, method, unmatched) = match explicit(incident) {
-                Some(reference) => match resolve(&reference, &deliveries, prs, deployments, &in_scope) {
+                Some(reference) => match resolve(&reference, &index, &in_scope) {
                     Some(d) => (Some(d), Some(LinkMethod::Explicit), None),
                     None => (None, None, Some(reference.describe())),
                 },
@@ -87,25 +94,33 @@ fn explicit(incident: &Incident) -> Option<Reference<'_>> {
     incident.pr.map(Reference::Pr)
 }
 
+/// What explicit references are resolved against.
+struct Index<'a, 'd> {
+    /// Deliveries by finish.
+    deliveries: &'a [&'d DeploymentFact],
+    prs_by_number: &'a HashMap<i64, Vec<&'a PrFact>>,
+    by_key: &'a HashMap<(&'d RepoName, &'d str), &'d DeploymentFact>,
+}
+
 fn resolve<'d>(
     reference: &Reference<'_>,
-    deliveries: &[&'d DeploymentFact],
-    prs: &[PrFact],
-    deployments: &'d [DeploymentFact],
+    index: &Index<'_, 'd>,
     in_scope: &dyn Fn(&DeploymentFact) -> bool,
 ) -> Option<&'d DeploymentFact> {
     match reference {
         // An id may repeat across repositories (one pipeline deploying several): the
         // latest such delivery in scope.
-        Reference::Deployment(id) => deliveries.iter().rev().find(|d| d.id == *id && in_scope(d)).copied(),
+        Reference::Deployment(id) => index.deliveries.iter().rev().find(|d| d.id == *id && in_scope(d)).copied(),
         // The earliest delivery of that commit.
-        Reference::Sha(sha) => deliveries.iter().find(|d| d.sha.as_str() == *sha && in_scope(d)).copied(),
+        Reference::Sha(sha) => index.deliveries.iter().find(|d| d.sha.as_str() == *sha && in_scope(d)).copied(),
         // That PR's deployment; the PR is looked up in the incident's scope.
-        Reference::Pr(number) => prs
-            .iter()
-            .filter(|pr| pr.number == *number)
+        Reference::Pr(number) => index
+            .prs_by_number
+            .get(number)
+            .into_iter()
+            .flatten()
             .filter_map(|pr| pr.deployment.as_ref())
-            .filter_map(|key| deployments.iter().find(|d| d.repo == key.repo && d.id == key.id))
+            .filter_map(|key| index.by_key.get(&(&key.repo, key.id.as_str())).copied())
             .find(|d| in_scope(d)),
     }
 }

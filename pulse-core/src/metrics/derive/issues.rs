@@ -1,18 +1,18 @@
 //! Jira issues' flow facts: when work started, how long each status held, and the PRs
 //! linked to each issue.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::ids::{IssueKey, RepoName};
 use crate::metrics::facts::{IssueFact, StatusSpan};
 use crate::model::{IssuePrLink, JiraIssue, JiraTransition, StatusCategory};
 
 pub(super) fn derive(issues: &[JiraIssue], transitions: &[JiraTransition], links: &[IssuePrLink]) -> Vec<IssueFact> {
-    let mut by_issue: HashMap<&IssueKey, Vec<&JiraTransition>> = HashMap::new();
+    let mut by_issue: HashMap<&IssueKey, Vec<&JiraTransition>> = HashMap::default();
     for t in transitions {
         by_issue.entry(&t.issue).or_default().push(t);
     }
-    let mut prs: HashMap<&IssueKey, Vec<(RepoName, i64)>> = HashMap::new();
+    let mut prs: HashMap<&IssueKey, Vec<(RepoName, i64)>> = HashMap::default();
     for l in links {
         prs.entry(&l.issue).or_default().push((l.repo.clone(), l.pr));
     }

@@ -2,14 +2,14 @@
 //! imported data) when an issue has any, else the issue key found in the PR's title,
 //! branch name or commit messages.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::DeriveInput;
-use crate::ids::{IssueKey, RepoName, Sha};
-use crate::model::{Commit, IssuePrLink, LinkOrigin};
+use super::{CommitIndex, DeriveInput};
+use crate::ids::{IssueKey, RepoName};
+use crate::model::{IssuePrLink, LinkOrigin};
 
 static ISSUE_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z][A-Z0-9]+-\d+\b").expect("the issue-key pattern compiles"));
@@ -19,11 +19,10 @@ pub fn issue_keys(text: &str) -> impl Iterator<Item = IssueKey> + '_ {
     ISSUE_KEY.find_iter(text).filter_map(|m| IssueKey::parse(m.as_str()).ok())
 }
 
-pub(super) fn effective_links(input: &DeriveInput<'_>) -> Vec<IssuePrLink> {
+pub(super) fn effective_links(input: &DeriveInput<'_>, commits: &CommitIndex<'_>) -> Vec<IssuePrLink> {
     let stated: HashSet<&IssueKey> = input.issue_links.iter().map(|l| &l.issue).collect();
     let known: HashSet<&IssueKey> = input.jira_issues.iter().map(|i| &i.key).collect();
-    let commits: HashMap<(&RepoName, &Sha), &Commit> = input.commits.iter().map(|c| ((&c.repo, &c.sha), c)).collect();
-    let mut messages: HashMap<(&RepoName, i64), Vec<&str>> = HashMap::new();
+    let mut messages: HashMap<(&RepoName, i64), Vec<&str>> = HashMap::default();
     for pc in input.pull_request_commits {
         if let Some(message) = commits.get(&(&pc.repo, &pc.sha)).and_then(|c| c.message.as_deref()) {
             messages.entry((&pc.repo, pc.pr)).or_default().push(message);

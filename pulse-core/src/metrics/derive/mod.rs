@@ -10,7 +10,7 @@ mod links;
 mod pull_requests;
 mod rework;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::ids::{ProjectName, RepoName, Sha};
 use crate::model::*;
@@ -18,6 +18,9 @@ use crate::model::*;
 use super::facts::{Facts, UnmergedPr};
 
 pub use links::issue_keys;
+
+/// Commits by (repository, sha).
+pub(crate) type CommitIndex<'a> = HashMap<(&'a RepoName, &'a Sha), &'a Commit>;
 
 /// Everything derivation reads for one client.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,7 +96,20 @@ pub(crate) struct RepoRules<'a> {
     pub(crate) projects: Vec<&'a ProjectName>,
 }
 
-impl RepoRules<'_> {
+impl<'a> RepoRules<'a> {
+    /// The union of the rules of `projects` (the defaults when there are none).
+    pub(crate) fn of_projects(projects: &'a [Project]) -> Self {
+        if projects.is_empty() {
+            return Rules::default_rules();
+        }
+        RepoRules {
+            production: projects.iter().map(|p| &p.rules.production_pattern).collect(),
+            bots: projects.iter().flat_map(|p| &p.rules.bots).map(|b| b.to_lowercase()).collect(),
+            hotfix_labels: projects.iter().map(|p| p.rules.hotfix_label.to_lowercase()).collect(),
+            projects: projects.iter().map(|p| &p.name).collect(),
+        }
+    }
+
     pub(crate) fn is_production(&self, environment: &str) -> bool {
         self.production.iter().any(|p| p.is_match(environment))
     }
@@ -116,21 +132,25 @@ pub(crate) struct Rules<'a> {
 static DEFAULT_RULES: std::sync::LazyLock<ProjectRules> = std::sync::LazyLock::new(ProjectRules::default);
 
 impl<'a> Rules<'a> {
-    fn new(projects: &'a [Project]) -> Self {
+    fn default_rules() -> RepoRules<'a> {
         let defaults = &*DEFAULT_RULES;
-        let default = RepoRules {
+        RepoRules {
             production: vec![&defaults.production_pattern],
             bots: defaults.bots.iter().map(|b| b.to_lowercase()).collect(),
-            hotfix_labels: HashSet::from([defaults.hotfix_label.to_lowercase()]),
+            hotfix_labels: [defaults.hotfix_label.to_lowercase()].into_iter().collect(),
             projects: Vec::new(),
-        };
-        let mut by_repo: HashMap<&'a RepoName, RepoRules<'a>> = HashMap::new();
+        }
+    }
+
+    fn new(projects: &'a [Project]) -> Self {
+        let default = Self::default_rules();
+        let mut by_repo: HashMap<&'a RepoName, RepoRules<'a>> = HashMap::default();
         for project in projects {
             for repo in &project.repos {
                 let rules = by_repo.entry(repo).or_insert_with(|| RepoRules {
                     production: Vec::new(),
-                    bots: HashSet::new(),
-                    hotfix_labels: HashSet::new(),
+                    bots: HashSet::default(),
+                    hotfix_labels: HashSet::default(),
                     projects: Vec::new(),
                 });
                 rules.production.push(&project.rules.production_pattern);
@@ -151,9 +171,10 @@ impl<'a> Rules<'a> {
 /// ones (see [`DiffMemo::take_added`]).
 pub fn derive(input: &DeriveInput<'_>, memo: &mut DiffMemo) -> Facts {
     let rules = Rules::new(input.projects);
+    let commits: CommitIndex<'_> = input.commits.iter().map(|c| ((&c.repo, &c.sha), c)).collect();
     let mut deployments = deployments::derive(input, &rules, memo);
-    let links = links::effective_links(input);
-    let pull_requests = pull_requests::derive(input, &rules, &mut deployments);
+    let links = links::effective_links(input, &commits);
+    let pull_requests = pull_requests::derive(input, &rules, &commits, &mut deployments);
     let incidents = incidents::derive(input, &deployments, &pull_requests);
     rework::mark(input, &rules, &links, &mut deployments);
     let issues = issues::derive(input.jira_issues, input.jira_transitions, &links);

@@ -1,8 +1,8 @@
 //! Pull requests: their timeline (§2.4) and the deployment that shipped them (§2.3).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::{DeriveInput, Rules};
+use super::{CommitIndex, DeriveInput, Rules};
 use crate::ids::{RepoName, Sha};
 use crate::metrics::facts::{DeploymentFact, PrFact};
 use crate::model::*;
@@ -12,18 +12,22 @@ fn span(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<i64> {
     (seconds >= 0).then_some(seconds)
 }
 
-pub(super) fn derive(input: &DeriveInput<'_>, rules: &Rules<'_>, deployments: &mut [DeploymentFact]) -> Vec<PrFact> {
-    let commits: HashMap<(&RepoName, &Sha), &Commit> = input.commits.iter().map(|c| ((&c.repo, &c.sha), c)).collect();
-    let mut pr_commits: HashMap<(&RepoName, i64), Vec<&Sha>> = HashMap::new();
+pub(super) fn derive(
+    input: &DeriveInput<'_>,
+    rules: &Rules<'_>,
+    commits: &CommitIndex<'_>,
+    deployments: &mut [DeploymentFact],
+) -> Vec<PrFact> {
+    let mut pr_commits: HashMap<(&RepoName, i64), Vec<&Sha>> = HashMap::default();
     for pc in input.pull_request_commits {
         pr_commits.entry((&pc.repo, pc.pr)).or_default().push(&pc.sha);
     }
-    let mut reviews: HashMap<(&RepoName, i64), Vec<&Review>> = HashMap::new();
+    let mut reviews: HashMap<(&RepoName, i64), Vec<&Review>> = HashMap::default();
     for r in input.reviews {
         reviews.entry((&r.repo, r.pr)).or_default().push(r);
     }
     // Where each commit was shipped: only deliveries (successful production) have changes.
-    let mut shipped_in: HashMap<&Sha, Vec<usize>> = HashMap::new();
+    let mut shipped_in: HashMap<&Sha, Vec<usize>> = HashMap::default();
     for (i, d) in deployments.iter().enumerate() {
         for sha in &d.changes {
             shipped_in.entry(sha).or_default().push(i);

@@ -1,6 +1,6 @@
 //! Rework deployments (§2.6, DORA 2024).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{DeriveInput, Rules};
 use crate::ids::{IssueKey, RepoName};
@@ -16,7 +16,7 @@ pub(super) fn mark(
     let prs: HashMap<(&RepoName, i64), &PullRequest> =
         input.pull_requests.iter().map(|p| ((&p.repo, p.number), p)).collect();
     let issues: HashMap<&IssueKey, &JiraIssue> = input.jira_issues.iter().map(|i| (&i.key, i)).collect();
-    let mut bugs_by_pr: HashMap<(&RepoName, i64), Vec<&IssueKey>> = HashMap::new();
+    let mut bugs_by_pr: HashMap<(&RepoName, i64), Vec<&IssueKey>> = HashMap::default();
     for link in links {
         if issues.get(&link.issue).is_some_and(|i| i.issue_type.eq_ignore_ascii_case("bug")) {
             bugs_by_pr.entry((&link.repo, link.pr)).or_default().push(&link.issue);
@@ -24,9 +24,12 @@ pub(super) fn mark(
     }
     // PRs that incidents name; an incident without a repository names a PR number in
     // any repository of its scope, matched against the shipping deployment's PRs.
-    let mut incident_prs: Vec<(Option<&RepoName>, i64, &str)> =
-        input.incidents.iter().filter_map(|i| Some((i.repo.as_ref(), i.pr?, i.id.as_str()))).collect();
-    incident_prs.sort();
+    let mut incident_prs: HashMap<i64, Vec<(Option<&RepoName>, &str)>> = HashMap::default();
+    for i in input.incidents {
+        if let Some(pr) = i.pr {
+            incident_prs.entry(pr).or_default().push((i.repo.as_ref(), i.id.as_str()));
+        }
+    }
 
     for d in deployments.iter_mut().filter(|d| d.is_delivery()) {
         let mut reasons = Vec::new();
@@ -39,8 +42,8 @@ pub(super) fn mark(
             if pr.labels.iter().any(|l| rules.of(repo).is_hotfix(l)) {
                 reasons.push(ReworkReason::Hotfix { pr: *number });
             }
-            for (incident_repo, pr_number, incident) in &incident_prs {
-                if pr_number == number && incident_repo.is_none_or(|r| r == repo) {
+            for (incident_repo, incident) in incident_prs.get(number).into_iter().flatten() {
+                if incident_repo.is_none_or(|r| r == repo) {
                     reasons.push(ReworkReason::IncidentPr { pr: *number, incident: (*incident).to_owned() });
                 }
             }
