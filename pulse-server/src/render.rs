@@ -42,7 +42,7 @@ fn header(out: &mut String, title: &str, scope: &ScopeInfo) {
 }
 
 fn row(out: &mut String, metric: &str, value: String, band_text: &str) {
-    let _ = writeln!(out, "  {metric:<34} {value:<58} {band_text}");
+    let _ = writeln!(out, "  {metric:<36} {value:<60} {band_text}");
 }
 
 fn dora_rows(out: &mut String, m: &DoraMetrics) {

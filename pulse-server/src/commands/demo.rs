@@ -15,7 +15,20 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
     for (entity, n) in org.counts() {
         println!("{entity:>22}: {n}");
     }
-    println!("\nProject `{}` covers {} repositories.", org.project.name, org.project.repos.len());
+    println!("\nProject `{}` covers {} repositories.\n", org.project.name, org.project.repos.len());
+    let to = start_of_day(chrono::Utc::now()) + chrono::Duration::days(1);
+    let from = to - chrono::Duration::days(90);
+    let report = client.metrics().dora().project(org.project.name.as_str()).between(from, to).execute().await?;
+    print!("{}", crate::render::dora(&report));
+    println!(
+        "\nMore: pulse metrics dora --project {} --from {} --to {} --interval month\n      pulse explain dora --project {} --from {} --to {} --metric lead_time_for_changes",
+        org.project.name,
+        from.format("%Y-%m-%d"),
+        to.format("%Y-%m-%d"),
+        org.project.name,
+        from.format("%Y-%m-%d"),
+        to.format("%Y-%m-%d"),
+    );
     store.close().await;
     Ok(())
 }
