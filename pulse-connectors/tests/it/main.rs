@@ -7,4 +7,5 @@ mod fake_github;
 mod github_graphql;
 mod http;
 mod jira;
+mod openapi;
 mod support;
