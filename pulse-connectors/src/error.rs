@@ -57,6 +57,18 @@ pub enum Error {
     #[error("integration `{integration}`: {reason}")]
     Config { integration: String, reason: String },
 
+    /// A base URL that is not an absolute http(s) URL.
+    #[error("{url:?} is not an http(s) URL")]
+    InvalidUrl { url: String },
+
+    /// A pagination link to another host: credentials never leave their host.
+    #[error("refusing to follow a link to another host ({host})")]
+    ForeignLink { host: String },
+
+    /// The HTTP client could not be set up (TLS).
+    #[error("cannot set up the HTTP client: {reason}")]
+    Client { reason: String },
+
     /// A stream name the connector does not know.
     #[error("unknown stream `{stream}`")]
     UnknownStream { stream: String },
@@ -80,7 +92,11 @@ impl Error {
     pub fn is_configuration(&self) -> bool {
         matches!(
             self,
-            Error::MissingSecretKey | Error::InvalidSecretKey { .. } | Error::Unseal { .. } | Error::Config { .. }
+            Error::MissingSecretKey
+                | Error::InvalidSecretKey { .. }
+                | Error::Unseal { .. }
+                | Error::Config { .. }
+                | Error::InvalidUrl { .. }
         )
     }
 

@@ -74,7 +74,10 @@ fn check_url(name: &str, url: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Config { integration: name.to_owned(), reason: format!("{url:?} is not an http(s) URL") })
+        Err(Error::Config {
+            integration: name.to_owned(),
+            reason: Error::InvalidUrl { url: url.to_owned() }.to_string(),
+        })
     }
 }
 

@@ -199,10 +199,7 @@ impl HttpBuilder {
         let base = Url::parse(self.base.trim_end_matches('/'))
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .ok_or_else(|| Error::Config {
-                integration: String::new(),
-                reason: format!("{:?} is not an http(s) URL", self.base.chars().take(100).collect::<String>()),
-            })?;
+            .ok_or_else(|| Error::InvalidUrl { url: self.base.chars().take(100).collect() })?;
         let client = reqwest::Client::builder()
             .timeout(self.config.timeout)
             .connect_timeout(self.config.connect_timeout)
@@ -212,7 +209,7 @@ impl HttpBuilder {
             // Authorization header on another host (reqwest drops it across hosts).
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
-            .map_err(|e| Error::Config { integration: String::new(), reason: format!("HTTP client: {e}") })?;
+            .map_err(|e| Error::Client { reason: e.to_string() })?;
         let limiter = self.limiter.unwrap_or_else(|| Arc::new(HostLimiter::new(self.config.requests_per_second)));
         Ok(Http {
             inner: Arc::new(Inner {
@@ -279,10 +276,7 @@ impl Http {
         let url = if target.starts_with("http://") || target.starts_with("https://") {
             let url = Url::parse(target).map_err(|e| Error::malformed(target.to_owned(), e))?;
             if url.origin() != base.origin() {
-                return Err(Error::Config {
-                    integration: String::new(),
-                    reason: format!("refusing to follow a link to another host ({})", url.host_str().unwrap_or("?")),
-                });
+                return Err(Error::ForeignLink { host: url.host_str().unwrap_or("?").to_owned() });
             }
             url
         } else {

@@ -3,7 +3,7 @@
 //! overflow, atomic pages, resuming, re-extraction.
 
 use pulse_connectors::github::{GithubConnector, GithubSettings, stream};
-use pulse_connectors::{Connector, Sync, reextract};
+use pulse_connectors::{Connector, ProgressEvent, Sync, reextract};
 use pulse_core::ClientStore;
 use pulse_core::ids::{JiraProjectKey, RepoName, Sha};
 use pulse_core::model::*;
@@ -40,7 +40,17 @@ fn count(log: &[String], kind: &str) -> usize {
 async fn a_full_sync_lands_every_stream_in_few_requests(db: TestDb) {
     let fake = FakeGithub::new(FakeConfig::new(250));
     let (client, connector, _server) = setup(&db, &fake).await;
-    let summary = Sync::new(&client, &connector).execute().await.unwrap();
+    let events = std::sync::Mutex::new(Vec::new());
+    let summary =
+        Sync::new(&client, &connector).on_progress(|e| events.lock().unwrap().push(e.clone())).execute().await.unwrap();
+    let events = events.into_inner().unwrap();
+    let landed = events.iter().filter(|e| matches!(e, ProgressEvent::PageLanded { .. })).count();
+    let finished = events.iter().filter(|e| matches!(e, ProgressEvent::StreamFinished { .. })).count();
+    assert_eq!((landed as u64, finished), (summary.pages, connector.streams().len()));
+    match events.iter().rev().find(|e| matches!(e, ProgressEvent::PageLanded { .. })) {
+        Some(ProgressEvent::PageLanded { usage, .. }) => assert_eq!(usage.requests, summary.usage.requests),
+        other => panic!("{other:?}"),
+    }
     // repository 1, pull requests 3 (100 per request), commits 3, deployments 1,
     // releases 1, incident issues 1.
     assert_eq!(summary.usage.requests, 10, "{:?}", fake.log());

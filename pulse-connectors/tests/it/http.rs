@@ -321,6 +321,29 @@ async fn links_to_other_hosts_are_not_followed(db: TestDb) {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_of_one_host_share_its_pace() {
+    use pulse_connectors::http::{HostLimiter, Http, HttpConfig, Request};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .mount(&server)
+        .await;
+    // Two requests per second per host, shared by two clients (two integrations).
+    let limiter = std::sync::Arc::new(HostLimiter::new(2));
+    let config = HttpConfig { requests_per_second: 2, ..http_config() };
+    let client = |_| Http::builder(server.uri()).config(config.clone()).limiter(limiter.clone()).build().unwrap();
+    let (a, b): (Http, Http) = (client(0), client(1));
+    let started = std::time::Instant::now();
+    for i in 0..6 {
+        let http = if i % 2 == 0 { &a } else { &b };
+        http.send(Request::get("x")).await.unwrap();
+    }
+    // A burst of 2, then one every 500 ms: the sixth request cannot start before 2 s.
+    assert!(started.elapsed() >= Duration::from_millis(1900), "{:?}", started.elapsed());
+    assert_eq!(a.usage().snapshot().requests + b.usage().snapshot().requests, 6);
+}
+
 on_both_backends!(
     link_pagination_follows_next_across_pages,
     not_modified_costs_nothing_and_changes_nothing,

@@ -342,7 +342,33 @@ async fn dev_status_links_issues_to_pull_requests(db: TestDb) {
     );
 }
 
+async fn reextraction_reads_statuses_before_changelogs(db: TestDb) {
+    let server = MockServer::start().await;
+    mount_statuses(&server).await;
+    mount_search(&server, &issues()).await;
+    let client = db.client("acme").await;
+    let (integration, connector, _) = jira(&client, &server.uri(), settings()).await;
+    Sync::new(&client, &connector).stream(stream::STATUSES).stream(stream::ISSUES).execute().await.unwrap();
+    let before = client.list::<JiraTransition>().await.unwrap();
+    let mut damaged = before.clone();
+    for t in &mut damaged {
+        (t.to_category, t.from_category, t.to_status) = (None, None, "?".into());
+    }
+    client.upsert(&damaged).await.unwrap();
+    // A fresh connector knows no statuses until it reads the landed ones, first.
+    let http =
+        pulse_connectors::jira::http(&server.uri(), "bot@example.com", pulse_connectors::http::Secret::new(TOKEN))
+            .build()
+            .unwrap();
+    let fresh = pulse_connectors::jira::JiraConnector::new(integration.id, settings(), http);
+    let requests = server.received_requests().await.unwrap().len();
+    pulse_connectors::reextract(&client, &fresh).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), requests, "re-extraction fetched");
+    assert_eq!(client.list::<JiraTransition>().await.unwrap(), before);
+}
+
 on_both_backends!(
+    reextraction_reads_statuses_before_changelogs,
     issues_and_transitions_match_devlake_field_by_field,
     truncated_changelogs_are_fetched_in_full,
     incremental_jql_is_written_in_the_users_time_zone,
