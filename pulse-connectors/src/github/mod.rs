@@ -13,7 +13,7 @@ mod graphql;
 mod wire;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use chrono::{SecondsFormat, Utc};
@@ -110,6 +110,8 @@ pub fn http(api_url: &str, token: Secret) -> HttpBuilder {
 /// Deployments and releases change state after they are created (pending → success,
 /// draft → published): each pass looks this far behind its high-water mark.
 const SETTLE_LOOKBACK: chrono::Duration = chrono::Duration::days(1);
+/// The smallest pull request page a heavy query is cut down to.
+const MIN_BATCH: u32 = 10;
 /// Pull requests in the first page of an incremental pass.
 const INCREMENTAL_FIRST_PAGE: u32 = 20;
 /// Open pull requests re-checked per GraphQL request.
@@ -128,6 +130,9 @@ pub struct GithubConnector {
     extractor: Extractor,
     /// Set when the server has no usable GraphQL API; pull requests then use REST.
     rest_fallback: AtomicBool,
+    /// Pull requests per GraphQL request, lowered for the connector's life when GitHub
+    /// cannot finish a query that large.
+    batch: AtomicU32,
 }
 
 impl GithubConnector {
@@ -159,6 +164,7 @@ impl GithubConnector {
                 jira_projects: settings.jira_projects.clone(),
             },
             rest_fallback: AtomicBool::new(settings.pull_request_api == PullRequestApi::Rest),
+            batch: AtomicU32::new(settings.pull_request_batch.clamp(1, 100)),
             settings,
             http,
             graphql,
@@ -260,14 +266,27 @@ impl GithubConnector {
 
     async fn pull_requests_graphql(&self, mut c: StreamCursor) -> Result<Page> {
         let after = c.pass.as_ref().and_then(|p| p.after.clone());
-        let mut batch = self.settings.pull_request_batch.clamp(1, 100);
+        let mut batch = self.batch.load(Ordering::Relaxed);
         if c.hwm.is_some() && after.is_none() {
             // An incremental pass usually finds a handful of changed PRs: a small first
             // page costs the same one request but a fraction of the bytes and points.
             batch = batch.min(INCREMENTAL_FIRST_PAGE);
         }
-        let response =
-            self.gql(&graphql::pull_requests_query(), json!({ "first": batch, "after": after }), false).await?;
+        let response = loop {
+            match self.gql(&graphql::pull_requests_query(), json!({ "first": batch, "after": after }), false).await {
+                // GitHub answers a query too heavy to finish in time with 502/504 (or
+                // not at all): ask for fewer pull requests; the cursor stays valid.
+                Err(e) if batch > MIN_BATCH && query_too_heavy(&e) => {
+                    batch = (batch / 2).max(MIN_BATCH);
+                    self.batch.fetch_min(batch, Ordering::Relaxed);
+                    tracing::warn!(
+                        batch,
+                        "GitHub could not serve the pull request query ({e}); retrying with a smaller page"
+                    );
+                }
+                other => break other?,
+            }
+        };
         let connection = graphql::connection(&response, "pullRequests")?;
         let mut raws = Vec::new();
         let mut reached_known = false;
@@ -552,6 +571,10 @@ impl GithubConnector {
         }
         self.page(stream, raws, &c, connection.nodes.len())
     }
+}
+
+fn query_too_heavy(e: &Error) -> bool {
+    matches!(e, Error::Status { status: 502 | 504, .. } | Error::Timeout { .. })
 }
 
 fn graphql_unavailable(e: &Error) -> bool {

@@ -211,15 +211,29 @@ impl JiraConnector {
             Some(pass) => pass,
             None => JiraPass { jql: c.jql(&self.settings.project), started: Utc::now(), next_page_token: None },
         };
-        let mut request = Request::get("rest/api/3/search/jql")
-            .query("jql", &pass.jql)
-            .query("fields", self.fields())
-            .query("expand", "changelog")
-            .query("maxResults", PAGE_SIZE);
-        if let Some(token) = &pass.next_page_token {
-            request = request.query("nextPageToken", token);
-        }
-        let response = self.http.send(request).await?;
+        let search = |pass: &JiraPass| {
+            let mut request = Request::get("rest/api/3/search/jql")
+                .query("jql", &pass.jql)
+                .query("fields", self.fields())
+                .query("expand", "changelog")
+                .query("maxResults", PAGE_SIZE);
+            if let Some(token) = &pass.next_page_token {
+                request = request.query("nextPageToken", token);
+            }
+            request
+        };
+        let (pass, response) = match self.http.send(search(&pass)).await {
+            // A page token does not outlive a long pause (a resumed job): start the pass
+            // again from the same high-water mark. Issues come again; nothing is missed.
+            Err(Error::Status { status: 400, .. }) if pass.next_page_token.is_some() => {
+                tracing::warn!("Jira refused a stale page token; restarting the issues pass");
+                let restart =
+                    JiraPass { jql: c.jql(&self.settings.project), started: pass.started, next_page_token: None };
+                let response = self.http.send(search(&restart)).await?;
+                (restart, response)
+            }
+            other => (pass, other?),
+        };
         let page: wire::SearchPage<'_> = response.json()?;
         let mut raws = Vec::new();
         for issue in &page.issues {

@@ -232,7 +232,33 @@ async fn enterprise_server_urls_are_respected(db: TestDb) {
     assert_eq!(client.list::<Repository>().await.unwrap()[0].default_branch, "trunk");
 }
 
+async fn a_query_too_heavy_for_github_is_retried_with_fewer_pull_requests(db: TestDb) {
+    let fake = FakeGithub::new(FakeConfig::new(120));
+    let server = MockServer::start().await;
+    // GitHub's answer to a query it cannot finish in time (a 502 with an HTML body).
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(wiremock::matchers::body_partial_json(serde_json::json!({"variables": {"first": 100}})))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_raw("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any()).respond_with(fake.clone()).with_priority(10).mount(&server).await;
+    fake.set_base(&server.uri());
+    let client = db.client("acme").await;
+    let (_, connector, _) = github(&client, &server.uri(), settings()).await;
+    let summary = Sync::new(&client, &connector).stream(stream::PULL_REQUESTS).execute().await.unwrap();
+    assert_eq!(client.count::<PullRequest>().await.unwrap(), 120);
+    // 100 failed (with its retries) once; then pages of 50 for the rest of the run.
+    assert_eq!(summary.pages, 3);
+    assert_eq!(count(&fake.log(), "graphql:pullRequests"), 3);
+    assert_eq!(summary.usage.requests, 4 + 3, "one 100-PR attempt and its 3 retries (tests allow 3), then 3 pages");
+}
+
 on_both_backends!(
+    a_query_too_heavy_for_github_is_retried_with_fewer_pull_requests,
     enterprise_server_urls_are_respected,
     a_full_sync_lands_every_stream_in_few_requests,
     a_second_sync_fetches_only_what_changed,

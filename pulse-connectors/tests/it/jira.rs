@@ -367,7 +367,32 @@ async fn reextraction_reads_statuses_before_changelogs(db: TestDb) {
     assert_eq!(client.list::<JiraTransition>().await.unwrap(), before);
 }
 
+async fn a_stale_page_token_restarts_the_pass(db: TestDb) {
+    let server = MockServer::start().await;
+    mount_statuses(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/search/jql"))
+        .and(query_param("nextPageToken", "token-1"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            r#"{"errorMessages":["The provided next page token is invalid or expired."],"errors":{}}"#,
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_search(&server, &issues()).await;
+    let client = db.client("acme").await;
+    let (_, connector, _) = jira(&client, &server.uri(), settings()).await;
+    // The job stopped after the first page; when it resumes, the token has expired.
+    Sync::new(&client, &connector).stream(stream::ISSUES).max_pages(1).execute().await.unwrap();
+    let summary = Sync::new(&client, &connector).stream(stream::ISSUES).execute().await.unwrap();
+    assert_eq!(summary.pages, 3, "restarted: all three pages again");
+    assert_eq!(client.count::<JiraIssue>().await.unwrap(), 30);
+}
+
 on_both_backends!(
+    a_stale_page_token_restarts_the_pass,
     reextraction_reads_statuses_before_changelogs,
     issues_and_transitions_match_devlake_field_by_field,
     truncated_changelogs_are_fetched_in_full,
