@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pulse_connectors::integration::{self, ConnectOptions};
-use pulse_connectors::{ProgressEvent, SecretKey, Sync};
+use pulse_connectors::{ProgressEvent, SecretKey, Sync, reextract};
 use pulse_core::ids::IntegrationId;
 
 use crate::cli::Global;
@@ -20,6 +20,10 @@ pub struct SyncArgs {
     /// Sync every integration of the client (the default).
     #[arg(long)]
     pub all: bool,
+    /// Rebuild the records from the stored raw payloads instead of fetching (after an
+    /// upgrade that extracts more, or a fix).
+    #[arg(long)]
+    pub reextract: bool,
 }
 
 pub async fn run(global: &Global, args: SyncArgs) -> Result<()> {
@@ -38,8 +42,17 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<()> {
         return Ok(());
     }
     let options = ConnectOptions::default();
+    let mut failed = None;
     for stored in &integrations {
         let connector = integration::connector(&client, stored, &key, &options).await?;
+        if args.reextract {
+            let counts = reextract(&client, connector.as_ref()).await?;
+            println!("{} ({}): re-extracted from stored payloads, no requests", stored.name, stored.id);
+            for (entity, n) in &counts {
+                println!("{entity:>22}: {n}");
+            }
+            continue;
+        }
         let bar = ProgressBar::new_spinner().with_style(
             ProgressStyle::with_template("{spinner} {prefix} {wide_msg} [{elapsed}]").expect("valid template"),
         );
@@ -81,7 +94,15 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<()> {
             .await;
         ticker.abort();
         bar.finish_and_clear();
-        let summary = result?;
+        let summary = match result {
+            Ok(summary) => summary,
+            // One integration's failure does not stop the others; what landed stays.
+            Err(e) => {
+                eprintln!("error: {} ({}): {e}", stored.name, stored.id);
+                failed.get_or_insert(e);
+                continue;
+            }
+        };
         let u = summary.usage;
         println!(
             "{} ({}): {} items in {} pages, {} requests ({} not modified, {} retries), {:.1} MB, \
@@ -103,5 +124,8 @@ pub async fn run(global: &Global, args: SyncArgs) -> Result<()> {
         }
     }
     store.close().await;
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

@@ -76,7 +76,7 @@ async fn integration_add_and_sync_end_to_end() {
         move || {
             let added = pulse(&db, &add.iter().map(String::as_str).collect::<Vec<_>>(), Some(KEY));
             let synced = pulse(&db, &["sync", "--all"], Some(KEY));
-            let again = pulse(&db, &["sync", "--integration", "1"], Some(KEY));
+            let again = pulse(&db, &["sync", "--integration", "1", "--reextract"], Some(KEY));
             (added, synced, again)
         }
     })
@@ -89,6 +89,12 @@ async fn integration_add_and_sync_end_to_end() {
     assert!(out.contains("github:acme/api (1): 2 items in 6 pages, 6 requests"), "{out}");
     assert!(out.contains("pull_requests: 1") && out.contains("repositories: 1"), "{out}");
     assert!(again.status.success());
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        out.contains("re-extracted from stored payloads, no requests") && out.contains("pull_requests: 1"),
+        "{out}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 6, "re-extraction fetched");
     // The token went to GitHub, and only as a header.
     let requests = server.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| r.headers["authorization"] == "Bearer ghp_cli_token"));
