@@ -22,6 +22,11 @@ pub enum Error {
     #[error("{entity} already exists")]
     AlreadyExists { entity: &'static str },
 
+    /// The record changed under the caller (e.g. a job is no longer in the state the
+    /// caller saw); nothing was done.
+    #[error("{entity} changed meanwhile: {reason}")]
+    Conflict { entity: &'static str, reason: String },
+
     /// An import was rejected; nothing was written.
     #[error(transparent)]
     Import(#[from] ImportError),

@@ -17,6 +17,8 @@ pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use store::{Backend, ClientStore, ClientTx, Store};

@@ -46,6 +46,10 @@ pub enum Command {
     Integration(crate::commands::integration::IntegrationArgs),
     /// Fetch what changed from the integrations, in the foreground with progress.
     Sync(crate::commands::sync::SyncArgs),
+    /// Run queued and scheduled jobs until stopped (Ctrl-C or SIGTERM).
+    Worker(crate::commands::jobs::WorkerArgs),
+    /// Inspect and control background jobs.
+    Jobs(crate::commands::jobs::JobsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,8 @@ async fn run(cli: Cli) -> error::Result<()> {
         Command::Metrics(args) => commands::metrics::run(&global, args).await,
         Command::Explain(args) => commands::metrics::explain(&global, args).await,
         Command::Refresh => commands::metrics::refresh(&global).await,
+        Command::Worker(args) => commands::jobs::worker(&global, args).await,
+        Command::Jobs(args) => commands::jobs::run(&global, args).await,
         Command::Integration(args) => commands::integration::run(&global, args).await,
         Command::Sync(args) => commands::sync::run(&global, args).await,
     }

@@ -232,8 +232,8 @@ pub fn explanation(e: &Explanation) -> String {
     if !e.deployments.is_empty() {
         let _ = writeln!(
             out,
-            "\n  {:<28} {:<12} {:<20} {:>7} {:>4} {:<10} {}",
-            "deployment", "environment", "finished", "commits", "PRs", "changes", "incidents / rework"
+            "\n  {:<28} {:<12} {:<20} {:>7} {:>4} {:<10} incidents / rework",
+            "deployment", "environment", "finished", "commits", "PRs", "changes"
         );
         for d in &e.deployments {
             let f = &d.deployment;

@@ -99,17 +99,15 @@ impl ClientTx {
             pull_requests: Vec::new(),
             rework: Vec::new(),
         };
-        if success {
-            if let Some(p) =
-                sequence.iter().rev().find(|n| n.result == DeploymentResult::Success && n.finished_at < d.finished_at)
-            {
-                fact.previous = Some(p.id.clone());
-                fact.previous_sha = Some(p.sha.clone());
-                if production {
-                    let (attribution, changes) = self.changes_since(&d.repo, p, d).await?;
-                    fact.attribution = Some(attribution);
-                    fact.changes = changes;
-                }
+        let previous =
+            sequence.iter().rev().find(|n| n.result == DeploymentResult::Success && n.finished_at < d.finished_at);
+        if success && let Some(p) = previous {
+            fact.previous = Some(p.id.clone());
+            fact.previous_sha = Some(p.sha.clone());
+            if production {
+                let (attribution, changes) = self.changes_since(&d.repo, p, d).await?;
+                fact.attribution = Some(attribution);
+                fact.changes = changes;
             }
         }
         if fact.is_delivery() {

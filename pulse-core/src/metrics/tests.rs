@@ -92,6 +92,7 @@ impl Org {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn review(
         &mut self,
         r: &str,

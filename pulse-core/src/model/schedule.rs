@@ -15,6 +15,8 @@ pub enum JobState {
     Finished,
     Paused,
     Failed,
+    /// Stopped for good by an admin.
+    Cancelled,
 }
 
 text_enum!(JobState, "job state", {
@@ -23,6 +25,7 @@ text_enum!(JobState, "job state", {
     Finished => "FINISHED",
     Paused => "PAUSED",
     Failed => "FAILED",
+    Cancelled => "CANCELLED",
 });
 
 /// How often a scheduled job runs.

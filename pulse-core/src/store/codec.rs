@@ -328,6 +328,10 @@ impl<'r> ColumnReader<'r> {
         }
     }
 
+    pub fn opt_json(&mut self) -> Result<Option<serde_json::Value>> {
+        get!(self, Option<sqlx::types::Json<serde_json::Value>>).map(|j| j.map(|j| j.0))
+    }
+
     pub fn json(&mut self) -> Result<serde_json::Value> {
         get!(self, sqlx::types::Json<serde_json::Value>).map(|j| j.0)
     }

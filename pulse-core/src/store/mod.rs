@@ -13,6 +13,7 @@ mod bulk;
 mod codec;
 mod cursors;
 mod facts;
+mod jobs;
 mod records;
 mod table;
 mod tx;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use codec::{ColumnReader, ColumnWriter};
 pub use facts::FactsState;
+pub use jobs::{Claim, JobChanges, JobFlags, JobQueue, JobWakeups};
 pub use table::{Record, Stored, Table};
 pub use tx::ClientTx;
 

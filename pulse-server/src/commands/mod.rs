@@ -4,6 +4,7 @@ pub mod client;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod jobs;
 pub mod integration;
 pub mod metrics;
 pub mod migrate;
