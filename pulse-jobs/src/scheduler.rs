@@ -31,7 +31,8 @@ pub async fn enqueue_due(store: &Store, now: Timestamp) -> Result<usize> {
     for (client_id, schedule_id, integration, job) in store.job_queue().due_schedules(now).await? {
         let client = store.client_by_id(client_id).await?;
         let Some(schedule) = client.schedule(schedule_id).await? else { continue };
-        let Some(due) = schedule.next_run_at else { continue };
+        // Re-read: another worker may have taken this run since the list was made.
+        let Some(due) = schedule.next_run_at.filter(|due| *due <= now) else { continue };
         let next = next_run(&schedule.cadence, now.max(due))?;
         // Only the worker whose update moves `next_run_at` from what it read queues the job.
         if !client.take_schedule_run(schedule_id, due, now, next).await? {

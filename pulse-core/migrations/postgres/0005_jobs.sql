@@ -61,3 +61,9 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Due schedules are found across clients by the scheduler too.
+DROP POLICY tenant_isolation ON job_schedules;
+CREATE POLICY tenant_isolation ON job_schedules
+    USING (client_id = pulse_current_client() OR pulse_is_scheduler())
+    WITH CHECK (client_id = pulse_current_client() OR pulse_is_scheduler());

@@ -7,4 +7,5 @@ mod control;
 mod fake_github;
 mod handlers;
 mod queue;
+mod schedules;
 mod sync;

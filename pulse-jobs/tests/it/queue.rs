@@ -282,3 +282,25 @@ async fn postgres_an_expired_lease_is_taken_over() {
             .unwrap()
     );
 }
+
+/// A queued job wakes an idle PostgreSQL worker at once (LISTEN/NOTIFY), long before its
+/// next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_notifications_wake_idle_workers() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let acme = db.client("acme").await;
+    let handler = Paged::new(1, StdDuration::from_millis(1));
+    let worker = Running::start(
+        &db.store,
+        WorkerOptions { poll: StdDuration::from_secs(30), ..options("w1") },
+        Arc::new(handler),
+        ProgressHub::default(),
+    );
+    // Let the worker go idle first.
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let job = control::start(&acme, JobKind::Derive, "alice").await.unwrap();
+    wait_for(&acme, job.id, JobState::Finished).await;
+    assert!(started.elapsed() < StdDuration::from_secs(5), "took {:?}", started.elapsed());
+    worker.stop().await;
+}
