@@ -1,0 +1,75 @@
+"""Long calls release the GIL, and Ctrl-C interrupts them."""
+
+import _thread
+import threading
+import time
+
+import pytest
+
+import pulse
+from github_mock import GitHub
+
+
+class Ticker:
+    """A Python thread that records the time of every turn it gets to run."""
+
+    def __init__(self):
+        self.stamps = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            self.stamps.append(time.perf_counter())
+            time.sleep(0.0005)
+
+    def during(self, call):
+        """Runs `call` and returns (its duration, the turns the thread had meanwhile,
+        away from the call's edges where the interpreter may switch anyway)."""
+        self.thread.start()
+        time.sleep(0.05)
+        start = time.perf_counter()
+        call()
+        end = time.perf_counter()
+        self.stop.set()
+        self.thread.join()
+        margin = (end - start) * 0.1
+        inside = [t for t in self.stamps if start + margin < t < end - margin]
+        return end - start, len(inside)
+
+
+def test_a_long_load_lets_python_threads_run(sqlite_url):
+    with pulse.open(sqlite_url) as store:
+        client = store.client("acme", create=True)
+        duration, turns = Ticker().during(lambda: client.load_synthetic())
+    assert duration > 0.05
+    # A call that held the GIL would leave the thread no turn at all.
+    assert turns >= 10, f"{turns} turns in {duration:.3f} s"
+
+
+def test_a_derivation_lets_python_threads_run(demo):
+    duration, turns = Ticker().during(demo.refresh_facts)
+    assert turns >= 10, f"{turns} turns in {duration:.3f} s"
+
+
+def test_a_waiting_sync_lets_python_threads_run_and_ctrl_c_interrupts_it(sqlite_url, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRET_KEY", "ab" * 32)
+    with pulse.open(sqlite_url) as store, GitHub(mode="hang") as github:
+        client = store.client("acme", create=True)
+        added = client.add_github_integration("acme/api", "ghp_token", api_url=github.url)
+        timer = threading.Timer(0.5, _thread.interrupt_main)
+        started = time.perf_counter()
+
+        def sync():
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                client.sync(added["id"])
+
+        duration, turns = Ticker().during(sync)
+        timer.join()
+        # The server never answered: only Ctrl-C ended the call, soon after it came.
+        assert 0.5 <= time.perf_counter() - started < 5
+        assert turns >= 10, f"{turns} turns in {duration:.3f} s"
+        assert github.requests, "the sync was waiting on its first request"
+        # The runtime is still usable afterwards.
+        assert client.integrations()[0]["id"] == added["id"]
