@@ -33,10 +33,12 @@ use format::Known;
 /// Records per batch handed from the parser to the writer.
 const BATCH: usize = 5_000;
 
-/// Records written per entity by one import.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Records written per entity by one import, and the re-derivation that followed.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportSummary {
     pub counts: BTreeMap<&'static str, u64>,
+    /// The metric facts' refresh after the data landed.
+    pub facts: Option<crate::metrics::RefreshSummary>,
 }
 
 impl ImportSummary {
@@ -138,7 +140,7 @@ impl<'a> Import<'a> {
         }
         tx.commit().await?;
         // The metric facts follow the data they are derived from.
-        self.client.refresh_facts().await?;
+        summary.facts = Some(self.client.refresh_facts().await?);
         Ok(summary)
     }
 }

@@ -171,6 +171,29 @@ impl ClientTx {
         self.inner.fetch_optional(sql, args).await
     }
 
+    /// Streams the rows of `sql` through `f`, one at a time: a large read never holds
+    /// every raw row and every record at once.
+    pub(crate) async fn fetch_each(&mut self, sql: &str, args: Args, mut f: impl FnMut(&DbRow) -> Result<()>) -> Result<()> {
+        use futures::TryStreamExt;
+        let sql = AssertSqlSafe(sql.to_owned());
+        match (&mut self.inner, args) {
+            (Inner::Sqlite(tx), Args::Sqlite(a)) => {
+                let mut rows = sqlx::query_with(sql, a).fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
+                    f(&DbRow::Sqlite(row))?;
+                }
+            }
+            (Inner::Postgres(tx), Args::Postgres(a)) => {
+                let mut rows = sqlx::query_with(sql, a).fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
+                    f(&DbRow::Postgres(row))?;
+                }
+            }
+            _ => unreachable!("arguments are always built for the transaction's backend"),
+        }
+        Ok(())
+    }
+
     /// Rows of `sql` (which selects [`columns`] of `R`) as records.
     pub(crate) async fn read_rows<R: Stored>(&mut self, sql: &str, args: Args) -> Result<Vec<R>> {
         let rows = self.fetch_all(sql, args).await?;
@@ -196,8 +219,13 @@ impl ClientTx {
     /// Every record of this type, ordered by key.
     pub async fn list<R: Stored>(&mut self) -> Result<Vec<R>> {
         let args = self.scoped_args();
-        let rows = self.fetch_all(&R::TABLE.select_all_sql(), args).await?;
-        rows.iter().map(|row| R::read(&mut ColumnReader::new(row))).collect()
+        let mut records = Vec::new();
+        self.fetch_each(&R::TABLE.select_all_sql(), args, |row| {
+            records.push(R::read(&mut ColumnReader::new(row))?);
+            Ok(())
+        })
+        .await?;
+        Ok(records)
     }
 
     /// How many records of this type the client has.

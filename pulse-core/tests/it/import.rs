@@ -184,7 +184,7 @@ async fn a_directory_lands_completely_and_idempotently(db: TestDb) {
     let mut again = import(&acme, dir.path()).await.unwrap();
     assert_eq!(again.counts.remove("jira_projects"), Some(0), "missing Jira projects only are created");
     summary.counts.remove("jira_projects");
-    assert_eq!(again, summary);
+    assert_eq!(again.counts, summary.counts);
     assert_eq!(snapshot(&acme).await, before, "importing the same files twice changes nothing");
 }
 

@@ -15,6 +15,9 @@ pub async fn run(global: &Global, args: ImportArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     print!("{summary}");
+    if let Some(facts) = &summary.facts {
+        println!("{}", crate::render::refresh(facts));
+    }
     store.close().await;
     Ok(())
 }
