@@ -1,12 +1,11 @@
 //! Test support: a fresh database per test on either backend, fixture readers, and an
 //! HTTP setup with instant (recorded) waits.
 //!
-//! The database helpers follow `pulse-core/tests/it/support.rs`: PostgreSQL tests need
+//! The database helpers are `pulse_core::testing`: PostgreSQL tests need
 //! `PULSE_TEST_PG_URL` (an ordinary role with CREATEDB) and are skipped without it,
 //! unless `PULSE_REQUIRE_ALL_BACKENDS=1`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,95 +13,11 @@ use pulse_connectors::github::{GithubConnector, GithubSettings};
 use pulse_connectors::http::{HttpConfig, Secret, Sleeper};
 use pulse_connectors::jira::{JiraConnector, JiraSettings};
 use pulse_connectors::{SecretKey, integration};
-use pulse_core::ids::ClientSlug;
-use pulse_core::model::{Branding, Integration};
-use pulse_core::{ClientStore, Store};
-use sqlx::Connection;
+use pulse_core::model::Integration;
+use pulse_core::ClientStore;
 
-pub struct TestDb {
-    pub store: Store,
-    _dir: Option<tempfile::TempDir>,
-}
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-impl TestDb {
-    pub async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("pulse.db").display());
-        let store = Store::open(&url).await.expect("open sqlite store");
-        TestDb { store, _dir: Some(dir) }
-    }
-
-    pub async fn postgres() -> Option<TestDb> {
-        let Ok(base) = std::env::var("PULSE_TEST_PG_URL") else {
-            if std::env::var("PULSE_REQUIRE_ALL_BACKENDS").as_deref() == Ok("1") {
-                panic!("PULSE_TEST_PG_URL is not set but PULSE_REQUIRE_ALL_BACKENDS=1: run scripts/test");
-            }
-            eprintln!("skipping PostgreSQL test: PULSE_TEST_PG_URL is not set");
-            return None;
-        };
-        let name = format!("pulse_conn_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect to PULSE_TEST_PG_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("drop old test database");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        let store = Store::open(&replace_database(&base, &name)).await.expect("open postgres store");
-        Some(TestDb { store, _dir: None })
-    }
-
-    pub async fn client(&self, slug: &str) -> ClientStore {
-        let slug = ClientSlug::parse(slug).unwrap();
-        self.store.create_client(&slug, &Branding::named(slug.as_str())).await.expect("create client")
-    }
-}
-
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{}", &base[..path_start], name);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
-/// Runs each listed `async fn(TestDb)` as two tests, `sqlite::name` and `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::support::TestDb::sqlite().await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(db) = $crate::support::TestDb::postgres().await {
-                        super::$name(db).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
-pub(crate) use on_both_backends;
+pub use pulse_core::on_both_backends;
+pub use pulse_core::testing::TestDb;
 
 // ------------------------------------------------------------------ fixtures
 
