@@ -73,3 +73,12 @@ def test_a_waiting_sync_lets_python_threads_run_and_ctrl_c_interrupts_it(sqlite_
         assert github.requests, "the sync was waiting on its first request"
         # The runtime is still usable afterwards.
         assert client.integrations()[0]["id"] == added["id"]
+
+
+def test_calls_from_several_threads_run_side_by_side(demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = demo.dora("2026-05-01", "2026-11-01", interval="week")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: demo.dora("2026-05-01", "2026-11-01", interval="week"), range(8)))
+    assert all(r == expected for r in results)
