@@ -263,6 +263,7 @@ def test_table_protocol_and_repr(demo):
     assert repr(t).startswith(f"pulse.Table({len(t)} rows; id: string, title: string, created_at: timestamp[us, tz=UTC]")
     # Reading the stream twice gives the same table: the table is immutable.
     assert pa.table(t).equals(pa.table(t))
+    assert isinstance(t.to_pyarrow(), pa.Table) and t.to_pyarrow().equals(pa.table(t))
     # A requested schema (e.g. casting the timestamps to milliseconds) is honoured.
     requested = pa.schema([(f.name, pa.timestamp("ms", tz="UTC") if f.type == UTC_TS else f.type) for f in pa.schema(t)])
     reader = pa.RecordBatchReader.from_stream(t, schema=requested)
