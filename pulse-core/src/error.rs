@@ -27,6 +27,11 @@ pub enum Error {
     #[error("{entity} changed meanwhile: {reason}")]
     Conflict { entity: &'static str, reason: String },
 
+    /// A credential (password, refresh token, API token) was not accepted. `reason` is
+    /// for logs; a server answers every case alike so as not to help an attacker.
+    #[error("not authenticated: {reason}")]
+    Unauthenticated { reason: &'static str },
+
     /// An import was rejected; nothing was written.
     #[error(transparent)]
     Import(#[from] ImportError),

@@ -50,6 +50,10 @@ numeric_id!(
     /// A job schedule of one client.
     ScheduleId
 );
+numeric_id!(
+    /// An API token of one client.
+    ApiTokenId
+);
 
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident, $what:literal, $check:expr) => {
@@ -200,6 +204,20 @@ text_id!(
                 Ok(())
             }
             _ => Err(format!("{} must be a Jira issue key like ABC-123", quoted(s))),
+        }
+    }
+);
+
+text_id!(
+    /// The family of a refresh token: every token rotated from one sign-in shares it, so
+    /// that presenting a spent token revokes them all. 32 lowercase hex digits.
+    TokenFamily,
+    "token family",
+    |s| {
+        if s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            Ok(())
+        } else {
+            Err(format!("{} must be 32 lowercase hex digits", quoted(s)))
         }
     }
 );

@@ -1,5 +1,6 @@
 //! `pulse-core`: the library every Pulse frontend is built on.
 //!
+//! - [`auth`]: password hashing and opaque refresh/API tokens (stored as hashes);
 //! - [`model`]: the domain (clients, projects, repositories, pull requests, commits,
 //!   deployments, incidents, Jira issues, …) with [`ids`] parsed once at the boundary;
 //! - [`store`]: tenant-scoped storage on SQLite (embedded) or PostgreSQL (production);
@@ -8,6 +9,7 @@
 //!
 //! The crate has no transport dependencies: HTTP, gRPC and Python live in the adapters.
 
+pub mod auth;
 pub mod ci;
 pub mod dates;
 pub mod error;

@@ -22,6 +22,7 @@ fn core_exit(e: &pulse_core::Error) -> ExitCode {
     use pulse_core::Error as Core;
     match e {
         Core::Invalid { .. } | Core::Import(_) | Core::UnsupportedDatabase { .. } => ExitCode::from(2),
+        Core::Unauthenticated { .. } => ExitCode::from(2),
         Core::NotFound { .. }
         | Core::AlreadyExists { .. }
         | Core::Conflict { .. }

@@ -4,6 +4,7 @@
 //! these types to tables in [`crate::store`]; the import format maps them to JSON Lines in
 //! [`crate::import`].
 
+mod auth;
 mod client;
 mod delivery;
 mod github;
@@ -16,12 +17,13 @@ mod schedule;
 mod sync;
 mod text_enum;
 
+pub use auth::{ApiToken, IssuedRefreshToken, NewApiToken, Rotated};
 pub use client::{Branding, Client, Color};
 pub use delivery::{Deployment, DeploymentResult, DeploymentSource, Incident};
 pub use github::{Commit, PullRequest, PullRequestCommit, Repository, Review, ReviewKind, ReviewState};
 pub use integration::{Integration, IntegrationKind, NewIntegration, SealedCredentials};
-pub use job::{Job, JobId, JobKind, JobTransition, NewJob};
 pub use jira::{IssuePrLink, JiraIssue, JiraProject, JiraTransition, LinkOrigin, StatusCategory};
+pub use job::{Job, JobId, JobKind, JobTransition, NewJob};
 pub use project::{Pattern, Project, ProjectRules};
 pub use raw::RawPayload;
 pub use schedule::{Cadence, JobSchedule, JobState, NewJobSchedule};

@@ -36,7 +36,7 @@ fn write_branding(args: &mut Args, b: &Branding) {
     args.opt_text(b.accent_color.as_ref().map(Color::as_str));
 }
 
-fn is_unique_violation(err: &Error) -> bool {
+pub(super) fn is_unique_violation(err: &Error) -> bool {
     match err {
         Error::Storage { source, .. } => source
             .downcast_ref::<sqlx::Error>()
@@ -46,7 +46,7 @@ fn is_unique_violation(err: &Error) -> bool {
     }
 }
 
-fn is_foreign_key_violation(err: &Error) -> bool {
+pub(super) fn is_foreign_key_violation(err: &Error) -> bool {
     match err {
         Error::Storage { source, .. } => source
             .downcast_ref::<sqlx::Error>()
@@ -147,10 +147,14 @@ impl Record for NewUser {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, display_name, role, created_at";
+pub(super) const USER_COLUMNS: &str = "id, email, display_name, role, created_at";
 
 fn read_user(row: &DbRow) -> Result<User> {
-    let mut r = ColumnReader::new(row);
+    read_user_columns(&mut ColumnReader::new(row))
+}
+
+/// Reads the [`USER_COLUMNS`] at the reader's position (more columns may follow).
+pub(super) fn read_user_columns(r: &mut ColumnReader<'_>) -> Result<User> {
     Ok(User {
         id: UserId::new(r.int()?),
         email: r.parsed(Email::parse)?,
@@ -479,6 +483,15 @@ impl ClientStore {
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
         self.fetch_one_by("users", USER_COLUMNS, "email", |a| a.text(email.as_str()), read_user).await
+    }
+
+    /// Whether the user has set a password (an invitation is spent once one is set).
+    /// `false` for a user this client does not have.
+    pub async fn has_password(&self, id: UserId) -> Result<bool> {
+        let set = self
+            .fetch_one_by("users", "password_hash IS NOT NULL", "id", |a| a.int(id.get()), |row| ColumnReader::new(row).bool())
+            .await?;
+        Ok(set.unwrap_or(false))
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {

@@ -9,6 +9,7 @@
 
 mod admin;
 mod arrays;
+mod auth;
 mod bulk;
 mod codec;
 mod cursors;

@@ -4,6 +4,7 @@
 mod sample;
 mod support;
 
+mod auth;
 mod devlake;
 mod import;
 mod isolation;
