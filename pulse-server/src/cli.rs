@@ -50,6 +50,12 @@ pub enum Command {
     Worker(crate::commands::jobs::WorkerArgs),
     /// Inspect and control background jobs.
     Jobs(crate::commands::jobs::JobsArgs),
+    /// Serve the REST and gRPC APIs (one port) with in-process job workers.
+    Serve(crate::commands::serve::ServeArgs),
+    /// Manage the client's users (passwords, roles).
+    User(crate::commands::user::UserArgs),
+    /// Manage the client's API tokens for service-to-service calls.
+    Token(crate::commands::user::TokenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +85,12 @@ pub struct DemoArgs {
     /// Random seed of the demo organisation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Where the demo serves the API and dashboard.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub addr: std::net::SocketAddr,
+    /// Load the data and print the summary, but do not serve.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +111,21 @@ pub enum ClientCommand {
     },
     /// List clients.
     List,
+    /// Change how the dashboard presents a client.
+    Branding {
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        logo_url: Option<String>,
+        /// #rrggbb
+        #[arg(long)]
+        primary_color: Option<String>,
+        /// #rrggbb
+        #[arg(long)]
+        accent_color: Option<String>,
+    },
 }
 
 /// Which records a metric query covers, and when.

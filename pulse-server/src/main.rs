@@ -1,11 +1,12 @@
-//! The `pulse` binary. A thin adapter: every command parses its arguments, calls
-//! `pulse-core`, and prints. Later issues add `serve` (REST, gRPC, dashboard) here.
+//! The `pulse` binary. A thin adapter: every command parses its arguments, calls the
+//! library crates (`serve` and `demo` start `pulse_server::server`), and prints.
 
 mod cli;
 mod commands;
 mod error;
 mod render;
-mod telemetry;
+
+use pulse_server::telemetry;
 
 use clap::Parser;
 
@@ -39,5 +40,8 @@ async fn run(cli: Cli) -> error::Result<()> {
         Command::Jobs(args) => commands::jobs::run(&global, args).await,
         Command::Integration(args) => commands::integration::run(&global, args).await,
         Command::Sync(args) => commands::sync::run(&global, args).await,
+        Command::Serve(args) => commands::serve::run(&global, args).await,
+        Command::User(args) => commands::user::run(&global, args).await,
+        Command::Token(args) => commands::user::tokens(&global, args).await,
     }
 }

@@ -185,6 +185,9 @@ fn core_error(py: Python<'_>, e: pulse_core::Error) -> PyErr {
                 ("problem", obj(py, import.problem.to_string())),
             ],
         ),
+        // Sign-in failures come from the server's token checks, which the Python package
+        // does not expose; the base class keeps the match exhaustive without a new name.
+        E::Unauthenticated { .. } => raise::<PulseError>(py, message, &[]),
         E::Io { path, .. } => raise::<FileError>(py, message, &[("path", obj(py, path))]),
         E::Storage { failure, .. } => {
             let (kind, code) = match failure {

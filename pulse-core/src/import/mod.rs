@@ -123,7 +123,10 @@ impl<'a> Import<'a> {
     pub async fn execute(mut self) -> Result<ImportSummary> {
         self.inputs.sort_by_key(|i| i.file);
         let mut tx = self.client.begin().await?;
-        let known = known_from_database(&mut tx, &self.inputs).await?;
+        // Only the kinds cross the await: the readers are `Send` but not `Sync`, and a
+        // borrowed slice of them would make this future unusable from a server.
+        let needs_prs = self.inputs.iter().any(|i| matches!(i.file, ImportFile::Reviews | ImportFile::Issues));
+        let known = known_from_database(&mut tx, needs_prs).await?;
 
         let (sender, mut batches) = mpsc::channel::<Batch>(4);
         let parser = tokio::task::spawn_blocking(move || parse_all(self.inputs, known, sender));
@@ -146,10 +149,10 @@ impl<'a> Import<'a> {
 }
 
 /// References may point at rows that earlier imports or connectors wrote.
-async fn known_from_database(tx: &mut ClientTx, inputs: &[Input]) -> Result<Known> {
+async fn known_from_database(tx: &mut ClientTx, needs_prs: bool) -> Result<Known> {
     let mut known =
         Known { repos: tx.list::<Repository>().await?.into_iter().map(|r| r.name).collect(), ..Known::default() };
-    if inputs.iter().any(|i| matches!(i.file, ImportFile::Reviews | ImportFile::Issues)) {
+    if needs_prs {
         known.prs = tx.pull_request_keys().await?.into_iter().collect();
     }
     Ok(known)

@@ -1,5 +1,5 @@
 use pulse_core::ids::ClientSlug;
-use pulse_core::model::Branding;
+use pulse_core::model::{Branding, Color};
 
 use crate::cli::{ClientArgs, ClientCommand, Global};
 use crate::error::Result;
@@ -12,6 +12,24 @@ pub async fn run(global: &Global, args: ClientArgs) -> Result<()> {
             let branding = Branding::named(name.unwrap_or_else(|| slug.to_string()));
             let client = store.create_client(&slug, &branding).await?;
             println!("created client `{}` (id {})", client.client().slug, client.id());
+        }
+        ClientCommand::Branding { slug, name, logo_url, primary_color, accent_color } => {
+            let mut client = store.client(&ClientSlug::parse(&slug)?).await?;
+            let mut branding = client.client().branding.clone();
+            if let Some(name) = name {
+                branding.display_name = name;
+            }
+            if let Some(url) = logo_url {
+                branding.logo_url = Some(url).filter(|u| !u.is_empty());
+            }
+            if let Some(c) = primary_color {
+                branding.primary_color = Some(Color::parse(&c)?);
+            }
+            if let Some(c) = accent_color {
+                branding.accent_color = Some(Color::parse(&c)?);
+            }
+            client.set_branding(&branding).await?;
+            println!("updated the branding of client `{slug}`");
         }
         ClientCommand::List => {
             for client in store.clients().await? {

@@ -29,6 +29,56 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
         from.format("%Y-%m-%d"),
         to.format("%Y-%m-%d"),
     );
+    if args.no_serve {
+        store.close().await;
+        return Ok(());
+    }
+    serve(&store, &client, args.addr, &org.project.name.to_string(), &from, &to).await?;
     store.close().await;
     Ok(())
+}
+
+/// Serves the demo data on `addr` with an admin who can sign in, and prints how.
+async fn serve(
+    store: &pulse_core::Store,
+    client: &pulse_core::ClientStore,
+    addr: std::net::SocketAddr,
+    project: &str,
+    from: &chrono::DateTime<chrono::Utc>,
+    to: &chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use pulse_core::auth::Password;
+    use pulse_core::model::{Email, NewUser, Role};
+    use pulse_server::auth::{JwtKeys, Principal, Subject};
+
+    let email = Email::parse("admin@demo.pulse").expect("a valid address");
+    let admin = client.upsert_user(&NewUser { email: email.clone(), display_name: "Demo admin".into(), role: Role::Admin }).await?;
+    let password = random_password();
+    client.set_password(admin.id, &Password::new(password.clone())?).await?;
+
+    let keys = JwtKeys::random();
+    let mut config = super::serve::config(addr, keys.clone());
+    config.access_ttl = std::time::Duration::from_secs(12 * 3600);
+    config.workers = 1;
+    let server = pulse_server::server::Server::bind(store.clone(), config.clone())
+        .await
+        .map_err(|e| crate::error::Error::Usage(format!("{e} (is another `pulse demo` running? try --addr 127.0.0.1:8001)")))?;
+    let url = format!("http://{}", server.local_addr());
+    let token = keys.issue_access(&Principal { client: client.id(), role: Role::Admin, subject: Subject::User(admin.id) }, config.access_ttl);
+    println!("\nServing the demo at {url}  (Ctrl-C stops it)");
+    println!("  API reference: {url}/api/v1/openapi.json");
+    println!("  Sign in:       client `{}`, e-mail {}, password {password}", client.client().slug, email.as_str());
+    println!("  Try:\n    curl -H 'Authorization: Bearer {token}' \\\n      '{url}/api/v1/metrics/dora?project={project}&from={}&to={}&interval=month'",
+        from.format("%Y-%m-%d"), to.format("%Y-%m-%d"));
+    server.run(super::shutdown_signal()).await.map_err(|e| crate::error::Error::Usage(format!("the server failed: {e}")))?;
+    Ok(())
+}
+
+/// A password for this run of the demo: 16 characters from the system's random source.
+fn random_password() -> String {
+    use rand::TryRng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::rngs::SysRng.try_fill_bytes(&mut bytes).expect("the system random source works");
+    bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect()
 }

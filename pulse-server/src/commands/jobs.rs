@@ -178,25 +178,7 @@ pub async fn worker(global: &Global, args: WorkerArgs) -> Result<()> {
     });
     println!("worker {} running {} job(s) at once; Ctrl-C stops it", options.id, options.concurrency);
     let worker = Worker::new(store.clone(), options, Arc::new(Runner::new(key, ConnectOptions::default())), hub);
-    worker.run(shutdown_signal()).await?;
+    worker.run(super::shutdown_signal()).await?;
     store.close().await;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
 }

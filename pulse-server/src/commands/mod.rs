@@ -8,7 +8,9 @@ pub mod jobs;
 pub mod integration;
 pub mod metrics;
 pub mod migrate;
+pub mod serve;
 pub mod sync;
+pub mod user;
 
 use pulse_core::ids::ClientSlug;
 use pulse_core::{Backend, ClientStore, Store};
@@ -31,5 +33,24 @@ pub async fn open_client(store: &Store, global: &Global) -> Result<ClientStore> 
     match store.client(&slug).await {
         Err(pulse_core::Error::NotFound { .. }) => Err(Error::UnknownClient { slug: slug.to_string() }),
         other => Ok(other?),
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
     }
 }

@@ -1,7 +1,12 @@
-//! The `pulse` binary end to end. External APIs are a local wiremock server.
+//! The `pulse` binary and server end to end. External APIs are a local wiremock server;
+//! the server runs in-process on port 0 over a fresh database per test.
 
+mod auth;
 mod crash;
 #[path = "../../../pulse-connectors/tests/it/fake_github.rs"]
 #[allow(dead_code)]
 mod fake_github;
+mod isolation;
+mod rest;
+mod support;
 mod sync;
