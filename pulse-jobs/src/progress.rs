@@ -4,11 +4,11 @@
 
 use pulse_core::ids::ClientId;
 use pulse_core::model::{JobId, JobState, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// Something that happened to a job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ProgressEvent {
     StateChanged {

@@ -20,6 +20,13 @@ pub struct ServerConfig {
     pub invite_ttl: Duration,
     /// `redis://…`: shared metric cache and progress fan-out across server instances.
     pub redis_url: Option<String>,
+    /// Names this installation in Redis keys and channels (instances of one installation
+    /// share it; installations sharing a Redis must differ). The CLI derives it from the
+    /// database URL.
+    pub redis_namespace: String,
+    /// How long a client's data version is trusted before it is read again (changes
+    /// landed through any instance are announced at once; this bounds the others).
+    pub data_version_freshness: Duration,
     /// Origins allowed by CORS; empty allows none (same-origin only).
     pub cors_origins: Vec<String>,
     /// Requests per second per client (burst of twice as many); 0 disables the limit.
@@ -45,7 +52,9 @@ impl ServerConfig {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            data_version_freshness: crate::api::versions::FRESHNESS,
             redis_url: None,
+            redis_namespace: "default".into(),
             cors_origins: Vec::new(),
             rate_limit_per_client: 0,
             workers: 0,

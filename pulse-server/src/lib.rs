@@ -12,6 +12,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod fanout;
 pub mod rest;
 pub mod server;
 pub mod telemetry;

@@ -68,7 +68,7 @@ impl Server {
     pub async fn bind(store: Store, config: ServerConfig) -> Result<Self, StartError> {
         prometheus();
         let cache = match &config.redis_url {
-            Some(url) => MetricCache::with_redis(url).await?,
+            Some(url) => MetricCache::with_redis(url, &config.redis_namespace).await?,
             None => MetricCache::local(),
         };
         let listener =
@@ -100,6 +100,7 @@ impl Server {
 
         let mut background = tokio::task::JoinSet::new();
         background.spawn(forget_versions_on_landing(api.clone(), stopped()));
+        background.spawn(crate::fanout::run(api.clone(), stopped()));
         if api.config().workers > 0 {
             let runner = Runner::new(api.config().secret_key.clone(), Default::default());
             let options = WorkerOptions { concurrency: api.config().workers, ..WorkerOptions::default() };
@@ -172,7 +173,7 @@ pub fn router(api: Api) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
         .fallback(|| async { ApiError::NotFound { entity: "route" } })
-        .with_state(api)
+        .with_state(api.clone())
         .layer(middleware::from_fn(record_http))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {

@@ -7,7 +7,7 @@ use crate::ids::{IntegrationId, ScheduleId};
 
 /// Where a job stands. The transitions between states belong to `pulse-jobs`; storage
 /// only records them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobState {
     Pending,

@@ -17,8 +17,6 @@ use super::error::{ApiError, Result};
 
 /// How long an answer stays cached.
 pub const TTL: Duration = Duration::from_secs(3600);
-/// The Redis channel on which instances announce that a client's data changed.
-pub const CHANGES_CHANNEL: &str = "pulse:v1:data-changed";
 /// In-process entries kept at most; when full the map is cleared (answers are cheap to
 /// recompute and a simple bound beats an unbounded map).
 const LOCAL_CAPACITY: usize = 4096;
@@ -28,26 +26,51 @@ const LOCAL_CAPACITY: usize = 4096;
 pub struct MetricCache {
     local: std::sync::Arc<Mutex<HashMap<String, Bytes>>>,
     redis: Option<ConnectionManager>,
+    /// For subscriptions, which need a connection of their own.
+    client: Option<redis::Client>,
+    /// Prefix of every key and channel: the installation (database) the entries belong
+    /// to, so that two installations sharing a Redis never see each other's entries.
+    namespace: String,
 }
 
 impl MetricCache {
     /// A cache in this process only.
     pub fn local() -> Self {
-        Self::default()
+        Self { namespace: "pulse:v1".into(), ..Self::default() }
     }
 
-    /// A cache shared through Redis at `url` (and kept in this process too).
-    pub async fn with_redis(url: &str) -> Result<Self> {
+    /// A cache shared through Redis at `url` (and kept in this process too), its keys and
+    /// channels under `namespace`.
+    pub async fn with_redis(url: &str, namespace: &str) -> Result<Self> {
         let client = redis::Client::open(url).map_err(|_| ApiError::invalid("Redis URL", "not a redis:// URL"))?;
-        let manager = ConnectionManager::new(client).await.map_err(|e| {
+        let manager = ConnectionManager::new(client.clone()).await.map_err(|e| {
             tracing::error!(error = %e, "Redis unreachable");
             ApiError::Unavailable { reason: "Redis is unreachable".into() }
         })?;
-        Ok(Self { local: Default::default(), redis: Some(manager) })
+        Ok(Self {
+            local: Default::default(),
+            redis: Some(manager),
+            client: Some(client),
+            namespace: format!("pulse:v1:{namespace}"),
+        })
     }
 
     pub fn redis(&self) -> Option<&ConnectionManager> {
         self.redis.as_ref()
+    }
+
+    /// A key or channel name in this installation's namespace.
+    pub fn name(&self, suffix: &str) -> String {
+        format!("{}:{suffix}", self.namespace)
+    }
+
+    /// Where instances announce that a client's data changed.
+    pub(crate) fn changes_channel(&self) -> String {
+        self.name("data-changed")
+    }
+
+    pub(crate) fn redis_client(&self) -> Option<&redis::Client> {
+        self.client.as_ref()
     }
 
     pub async fn get(&self, key: &str) -> Option<Bytes> {
@@ -91,7 +114,7 @@ impl MetricCache {
     /// remembered data version (nothing to do without Redis: there are no others).
     pub async fn announce_change(&self, client: pulse_core::ids::ClientId) {
         if let Some(mut redis) = self.redis.clone()
-            && let Err(e) = redis.publish::<_, _, ()>(CHANGES_CHANNEL, client.get()).await
+            && let Err(e) = redis.publish::<_, _, ()>(self.changes_channel(), client.get()).await
         {
             tracing::warn!(error = %e, "Redis PUBLISH failed");
         }

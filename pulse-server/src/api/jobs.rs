@@ -152,7 +152,8 @@ impl Api {
     ) -> Result<impl Stream<Item = ProgressEvent> + Send + 'static + use<>> {
         require(principal, Permission::Read, "follow jobs")?;
         // Subscribe first so no event between the check and the subscription is lost.
-        let events = BroadcastStream::new(self.hub().subscribe());
+        let events =
+            BroadcastStream::new(self.hub().subscribe()).merge(BroadcastStream::new(self.remote_hub().subscribe()));
         if let Some(id) = job {
             self.client(principal).await?.job(id).await?.ok_or(ApiError::NotFound { entity: "job" })?;
         }

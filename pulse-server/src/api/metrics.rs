@@ -163,7 +163,7 @@ impl Api {
         require(principal, Permission::Read, "read metrics")?;
         let client = self.client(principal).await?;
         let version = self.inner.versions.current(&client).await?;
-        let key = format!("pulse:v1:metrics:{}:{version}:{}:{detail}", principal.client, kind.as_str());
+        let key = self.inner.cache.name(&format!("metrics:{}:{version}:{}:{detail}", principal.client, kind.as_str()));
         if let Some(json) = self.inner.cache.get(&key).await {
             metrics::counter!("pulse_metric_cache_total", "result" => "hit").increment(1);
             return Ok(CachedReport { json, cached: true });

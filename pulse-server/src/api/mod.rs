@@ -6,13 +6,13 @@
 //! not exist from the caller's point of view (`pulse-core` scopes every query).
 
 mod admin;
-mod cache;
+pub(crate) mod cache;
 mod error;
 mod import;
 mod jobs;
 mod metrics;
 mod session;
-mod versions;
+pub(crate) mod versions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -45,6 +45,11 @@ struct Inner {
     store: Store,
     config: ServerConfig,
     hub: ProgressHub,
+    /// Events of other server instances, from the Redis fan-out; kept apart from `hub`
+    /// so that only this instance's own events are forwarded (no echo loops).
+    remote: ProgressHub,
+    /// Names this instance in the fan-out.
+    instance: String,
     cache: MetricCache,
     versions: versions::DataVersions,
     limiter: Option<ClientLimiter>,
@@ -58,11 +63,13 @@ impl Api {
         Self {
             inner: Arc::new(Inner {
                 limiter: rate_limiter(config.rate_limit_per_client),
+                versions: versions::DataVersions::new(config.data_version_freshness),
                 store,
                 config,
                 hub,
+                remote: ProgressHub::default(),
+                instance: instance_id(),
                 cache,
-                versions: versions::DataVersions::default(),
                 clients: RwLock::default(),
             }),
         }
@@ -78,6 +85,15 @@ impl Api {
 
     pub fn hub(&self) -> &ProgressHub {
         &self.inner.hub
+    }
+
+    /// Where the Redis fan-out delivers other instances' events.
+    pub fn remote_hub(&self) -> &ProgressHub {
+        &self.inner.remote
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     pub fn cache(&self) -> &MetricCache {
@@ -143,6 +159,16 @@ impl Api {
             ApiError::RateLimited { retry_after: not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())) }
         })
     }
+}
+
+/// Host, process and a random part: unique among instances sharing a Redis.
+fn instance_id() -> String {
+    use rand::TryRng;
+    let mut bytes = [0u8; 6];
+    let _ = rand::rngs::SysRng.try_fill_bytes(&mut bytes);
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{host}-{}-{random}", std::process::id())
 }
 
 type ClientLimiter = governor::DefaultKeyedRateLimiter<ClientId>;

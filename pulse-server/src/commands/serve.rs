@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Redis for a metric cache shared by all instances and progress fan-out across them.
     #[arg(long, env = "PULSE_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Names this installation in Redis (default: derived from the database URL, so
+    /// instances over one database share entries and other installations do not).
+    #[arg(long, env = "PULSE_REDIS_NAMESPACE")]
+    pub redis_namespace: Option<String>,
     /// Browser origins allowed to call the API (comma-separated).
     #[arg(long = "cors-origin", env = "PULSE_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
@@ -56,6 +60,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<()> {
     let mut config = config(args.addr, jwt_keys()?);
     config.workers = args.workers;
     config.redis_url = args.redis_url;
+    config.redis_namespace = args.redis_namespace.unwrap_or_else(|| installation_name(&global.db));
     config.cors_origins = args.cors_origins;
     config.rate_limit_per_client = args.rate_limit;
     config.access_ttl = std::time::Duration::from_secs(args.access_ttl);
@@ -67,4 +72,35 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<()> {
     server.run(super::shutdown_signal()).await.map_err(|e| Error::Usage(format!("the server failed: {e}")))?;
     store.close().await;
     Ok(())
+}
+
+/// A stable name for the database behind `url`, without its credentials: FNV-1a of
+/// `scheme://host/path`, in hex. Instances of different builds must agree on it, so no
+/// std hasher (their algorithm may change between Rust releases).
+pub fn installation_name(url: &str) -> String {
+    let without_credentials = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
+        _ => url.to_owned(),
+    };
+    let without_query = without_credentials.split('?').next().unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in without_query.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::installation_name;
+
+    #[test]
+    fn the_installation_name_ignores_credentials_and_options() {
+        let a = installation_name("postgres://pulse:secret@db:5432/pulse?sslmode=require");
+        assert_eq!(a, installation_name("postgres://other@db:5432/pulse"));
+        assert_ne!(a, installation_name("postgres://pulse@db:5432/pulse2"));
+        assert_eq!(a.len(), 16);
+        assert!(!a.contains("secret"));
+    }
 }

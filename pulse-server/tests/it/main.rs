@@ -7,6 +7,7 @@ mod crash;
 #[allow(dead_code)]
 mod fake_github;
 mod isolation;
+mod redis;
 mod rest;
 mod support;
 mod sync;

@@ -31,7 +31,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub url: String,
     pub api: Api,
-    pub db: TestDb,
+    pub db: std::sync::Arc<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -43,6 +43,15 @@ impl TestServer {
 
     /// Starts with a configuration adjusted by `tune` (rate limits, Redis, …).
     pub async fn start_with(db: TestDb, tune: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::over(std::sync::Arc::new(db), tune).await
+    }
+
+    /// Another instance over the same database (several servers behind one Redis).
+    pub async fn sibling(&self, tune: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::over(self.db.clone(), tune).await
+    }
+
+    async fn over(db: std::sync::Arc<TestDb>, tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), keys());
         config.operator_token = Some(OPERATOR.into());
         config.shutdown_grace = std::time::Duration::from_secs(5);
@@ -200,6 +209,27 @@ pub async fn tenant(server: &TestServer, slug: &str, seed: u64) -> Tenant {
         job: job.id,
         project: org.project.name.to_string(),
     }
+}
+
+/// The Redis of `scripts/test` (`PULSE_TEST_REDIS_URL`); `None` skips the test unless
+/// every backend is required.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("PULSE_TEST_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("PULSE_REQUIRE_ALL_BACKENDS").as_deref() == Ok("1") => {
+            panic!("PULSE_TEST_REDIS_URL is not set but PULSE_REQUIRE_ALL_BACKENDS=1: run scripts/test")
+        }
+        Err(_) => {
+            eprintln!("skipping Redis test: PULSE_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// A Redis namespace no other test uses.
+pub fn redis_namespace() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    format!("test-{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// The 90 days up to tomorrow, as query parameters.
