@@ -1,12 +1,12 @@
 //! DORA performance bands, held as data: one table of thresholds per benchmark, read by
 //! one evaluator. Adding a benchmark is adding rows, not code.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Which published DORA thresholds to rate against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Benchmark {
     /// The 2023 State of DevOps report (the default).
     #[default]
@@ -42,7 +42,7 @@ impl std::str::FromStr for Benchmark {
 }
 
 /// A performance level, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Band {
     Elite,

@@ -5,18 +5,18 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashSet as HashSet;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bands::{self, Band, BandedMetric, Benchmark, Measure};
 use super::calendar::{Period, Window};
 use super::facts::{DeploymentFact, IncidentFact, PrFact};
-use super::scope::{Scope, ScopeInfo, rfc3339};
+use super::scope::{Scope, ScopeInfo, from_rfc3339, rfc3339};
 use super::stats::{hours, mean, median, percentile};
 use super::view::FactsView;
 use crate::model::{DeploymentSource, Timestamp};
 
 /// A DORA query's answer: spec §5, plus a time series when an interval was asked for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoraReport {
     pub scope: ScopeInfo,
     pub benchmark: Benchmark,
@@ -30,7 +30,7 @@ pub struct DoraReport {
 }
 
 /// The five metrics (and the 2021 time to restore) over one window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoraMetrics {
     pub deployment_frequency: DeploymentFrequency,
     pub lead_time_for_changes: LeadTimeForChanges,
@@ -41,17 +41,17 @@ pub struct DoraMetrics {
 }
 
 /// One period of a time series.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoraPoint {
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub from: Timestamp,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub to: Timestamp,
     #[serde(flatten)]
     pub metrics: DoraMetrics,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentFrequency {
     pub deployments: u64,
     pub deployment_days: u64,
@@ -61,7 +61,7 @@ pub struct DeploymentFrequency {
     pub band: Option<Band>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadTimeForChanges {
     pub changes: u64,
     pub median_hours: Option<f64>,
@@ -75,7 +75,7 @@ pub struct LeadTimeForChanges {
     pub band: Option<Band>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeFailureRate {
     pub deployments: u64,
     pub failed_deployments: u64,
@@ -83,7 +83,7 @@ pub struct ChangeFailureRate {
     pub band: Option<Band>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailedDeploymentRecoveryTime {
     pub incidents: u64,
     pub open_incidents: u64,
@@ -91,14 +91,14 @@ pub struct FailedDeploymentRecoveryTime {
     pub band: Option<Band>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeToRestoreService {
     pub incidents: u64,
     pub median_hours: Option<f64>,
     pub band: Option<Band>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReworkRate {
     pub deployments: u64,
     pub rework_deployments: u64,

@@ -1,7 +1,7 @@
 //! Drill-down: the records behind one DORA metric, with their row-level facts, so a
 //! user can see why a number is what it is.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bands::Benchmark;
 use super::calendar::Window;
@@ -12,7 +12,7 @@ use super::view::FactsView;
 use crate::error::{Error, Result};
 
 /// The metrics a drill-down can explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DoraMetric {
     DeploymentFrequency,
@@ -52,7 +52,7 @@ impl DoraMetric {
 }
 
 /// A deployment with the incidents linked to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExplainedDeployment {
     #[serde(flatten)]
     pub deployment: DeploymentFact,
@@ -60,18 +60,19 @@ pub struct ExplainedDeployment {
 }
 
 /// The records behind one metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub scope: ScopeInfo,
     pub benchmark: Benchmark,
     pub metric: DoraMetric,
     /// The metrics these records give (the same numbers as the DORA report).
     pub values: DoraMetrics,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    // Empty lists are left out of the JSON, so they read back as empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deployments: Vec<ExplainedDeployment>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pull_requests: Vec<PrFact>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<IncidentFact>,
 }
 

@@ -2,20 +2,20 @@
 //! pull request and incident. Aggregates are computed from these, and drill-downs show
 //! them, so a user can see why a number is what it is.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ProjectName, RepoName, Sha};
 use crate::model::{DeploymentResult, DeploymentSource, Timestamp};
 
 /// Identifies a deployment: ids are unique within a repository.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DeploymentRef {
     pub repo: RepoName,
     pub id: String,
 }
 
 /// How a deployment's changes were found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
     /// From the commit graph: reachable from this deployment, not from the previous one.
@@ -26,7 +26,7 @@ pub enum Attribution {
 }
 
 /// Why a deployment counts as rework (DORA 2024).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum ReworkReason {
     /// It ships a revert (flagged, or titled `Revert "…"`).
@@ -40,7 +40,7 @@ pub enum ReworkReason {
 }
 
 /// A deployment with its derived facts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentFact {
     pub repo: RepoName,
     pub id: String,
@@ -84,7 +84,7 @@ impl DeploymentFact {
 
 /// A merged pull request with its timeline (spec §2.4). Spans are seconds; a negative
 /// span is `None`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrFact {
     pub repo: RepoName,
     pub number: i64,
@@ -116,7 +116,7 @@ pub struct PrFact {
 }
 
 /// How an incident was tied to a deployment (spec §2.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkMethod {
     /// The incident named the deployment, its commit or a PR it shipped.
@@ -126,7 +126,7 @@ pub enum LinkMethod {
 }
 
 /// An incident with its link to the deployment that caused it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentFact {
     pub id: String,
     pub title: Option<String>,
@@ -143,7 +143,7 @@ pub struct IncidentFact {
 }
 
 /// Everything derivation concludes for one client.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
     pub deployments: Vec<DeploymentFact>,
     pub pull_requests: Vec<PrFact>,
@@ -154,7 +154,7 @@ pub struct Facts {
 
 /// A pull request that was not merged (still open, or closed without merging), kept for
 /// work-in-progress counts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnmergedPr {
     pub repo: RepoName,
     pub number: i64,
@@ -165,7 +165,7 @@ pub struct UnmergedPr {
 }
 
 /// Time an issue spent in one status.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusSpan {
     pub status: String,
     pub category: Option<crate::model::StatusCategory>,
@@ -173,7 +173,7 @@ pub struct StatusSpan {
 }
 
 /// A Jira issue's flow facts (metric spec §4).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssueFact {
     pub key: crate::ids::IssueKey,
     pub project: crate::ids::JiraProjectKey,

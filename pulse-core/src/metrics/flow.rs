@@ -1,7 +1,7 @@
 //! Pull-request flow over a window (metric spec §4): PRs merged in the window, their
 //! size and timeline, reviews, and the work in progress at the window's end.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calendar::Window;
 use super::facts::PrFact;
@@ -9,7 +9,7 @@ use super::scope::{Scope, ScopeInfo};
 use super::stats::{hours, median, percentile};
 use super::view::FactsView;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrFlowReport {
     pub scope: ScopeInfo,
     /// PRs merged in the window.
@@ -24,14 +24,14 @@ pub struct PrFlowReport {
 }
 
 /// Additions + deletions of the merged PRs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizeStats {
     pub median_lines: Option<f64>,
     pub p90_lines: Option<f64>,
 }
 
 /// One timeline part over the merged PRs that have it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpanStats {
     pub prs: u64,
     pub median_hours: Option<f64>,
@@ -39,7 +39,7 @@ pub struct SpanStats {
     pub p90_hours: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewStats {
     /// Formal human reviews on the merged PRs.
     pub total: u64,
@@ -51,7 +51,7 @@ pub struct ReviewStats {
 }
 
 /// PRs open at the end of the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WipStats {
     pub open: u64,
     pub median_age_hours: Option<f64>,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calendar::Window;
 use super::facts::IssueFact;
@@ -12,7 +12,7 @@ use super::stats::{hours, median, percentile};
 use super::view::FactsView;
 use crate::model::StatusCategory;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JiraFlowReport {
     pub scope: ScopeInfo,
     /// Issues resolved in the window.
@@ -31,7 +31,7 @@ pub struct JiraFlowReport {
     pub time_in_status: BTreeMap<String, StatusStats>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeStats {
     pub issues: u64,
     pub median_hours: Option<f64>,
@@ -39,7 +39,7 @@ pub struct TimeStats {
     pub p90_hours: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusStats {
     pub category: Option<StatusCategory>,
     /// Issues that spent time in the status.

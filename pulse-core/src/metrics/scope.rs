@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calendar::Window;
 use super::facts::{DeploymentFact, IncidentFact, PrFact};
@@ -13,7 +13,7 @@ use crate::ids::{JiraProjectKey, ProjectName, RepoName};
 use crate::model::{Project, Timestamp};
 
 /// What a query asked for, as the JSON reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopeInfo {
     pub client: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22,15 +22,21 @@ pub struct ScopeInfo {
     pub repo: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub from: Timestamp,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub to: Timestamp,
 }
 
 /// `2026-01-01T00:00:00Z`, the spec's form (chrono's default would print `+00:00`).
 pub(crate) fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// Reads what [`rfc3339`] writes (any RFC 3339 offset, converted to UTC).
+pub(crate) fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Timestamp, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.to_utc()).map_err(serde::de::Error::custom)
 }
 
 /// The requested filters, before they are checked against the client's projects.

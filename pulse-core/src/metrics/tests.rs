@@ -562,3 +562,75 @@ fn jira_flow() {
     assert!(close(Some(report.time_in_status["Blocked"].total_hours), 2.0));
     assert!(close(Some(report.time_in_status["In Progress"].total_hours), 8.0));
 }
+
+/// The server caches reports as JSON and its gRPC adapter reads them back into typed
+/// values, so every report must survive the trip unchanged (flattened metrics, omitted
+/// empty lists and absent options included).
+#[test]
+fn reports_read_back_what_they_write() {
+    fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(report: &T) {
+        let json = serde_json::to_vec(report).unwrap();
+        let back: T = serde_json::from_slice(&json).unwrap();
+        assert_eq!(&back, report, "{}", String::from_utf8_lossy(&json));
+    }
+    let mut org = organisation();
+    let key = |k: &str| IssueKey::parse(k).unwrap();
+    org.jira_issues.push(JiraIssue {
+        key: key("CHK-1"),
+        project: key("CHK-1").project(),
+        issue_type: "Bug".into(),
+        status: "Done".into(),
+        status_category: Some(StatusCategory::Done),
+        created_at: at(2, 0, 0),
+        resolved_at: Some(at(2, 20, 0)),
+        story_points: None,
+        source: RecordSource::Jira,
+    });
+    org.jira_transitions.push(JiraTransition {
+        issue: key("CHK-1"),
+        id: "1".into(),
+        at: at(2, 10, 0),
+        from_status: Some("To Do".into()),
+        to_status: "In Progress".into(),
+        from_category: Some(StatusCategory::ToDo),
+        to_category: Some(StatusCategory::InProgress),
+        source: RecordSource::Jira,
+    });
+    let view = org.view();
+    let info = |project: Option<&str>| ScopeInfo {
+        client: "acme".into(),
+        project: project.map(Into::into),
+        repo: None,
+        team: None,
+        from: at(1, 0, 0),
+        to: at(16, 0, 0),
+    };
+    let w = window(1, 16);
+    let scope = Scope::default();
+    for (benchmark, interval) in [(Benchmark::Dora2023, Some(Period::Week)), (Benchmark::Dora2021, None)] {
+        let report = dora::report(&view, &scope, info(None), w, benchmark, interval);
+        assert_eq!(report.series.is_some(), interval.is_some());
+        round_trip(&report);
+    }
+    for metric in super::explain::DoraMetric::ALL {
+        round_trip(&super::explain::explain(&view, &scope, info(None), w, Benchmark::Dora2023, metric));
+    }
+    let deployments = super::explain::explain(
+        &view,
+        &scope,
+        info(None),
+        w,
+        Benchmark::Dora2023,
+        super::explain::DoraMetric::DeploymentFrequency,
+    );
+    assert!(deployments.deployments.iter().any(|d| !d.deployment.rework.is_empty()), "rework reasons are covered");
+    let prs = flow::report(&view, &scope, info(None), w);
+    assert!(prs.throughput > 0);
+    round_trip(&prs);
+    let jira = jira_flow::report(&view, &scope, info(Some("checkout")), w);
+    assert_eq!(jira.resolved, 1);
+    round_trip(&jira);
+    // An empty window: every optional number is absent.
+    let empty = Window::new(at(20, 0, 0), at(21, 0, 0)).unwrap();
+    round_trip(&dora::report(&view, &scope, info(None), empty, Benchmark::Dora2023, None));
+}

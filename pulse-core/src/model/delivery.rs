@@ -1,11 +1,11 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::text_enum::text_enum;
 use super::{RecordSource, Timestamp};
 use crate::ids::{ProjectName, RepoName, Sha};
 
 /// The outcome of a deployment. Other CI outcomes (skipped, cancelled) are not stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeploymentResult {
     Success,
@@ -18,7 +18,7 @@ text_enum!(DeploymentResult, "deployment result", {
 });
 
 /// Where a deployment record came from (metrics report the sources they used).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeploymentSource {
     /// GitHub's deployments API.
