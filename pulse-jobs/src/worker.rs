@@ -90,10 +90,15 @@ impl Worker {
                 signals.retain(|s| Arc::strong_count(s) > 1);
                 signals.push(job_signals.clone());
                 let w = worker.clone();
-                running.spawn(async move {
-                    w.execute(claim, job_signals).await;
-                    drop(permit);
-                });
+                // Every log line of the run carries the job and its client (JSON logs).
+                let span = tracing::info_span!("job", job_id = %claim.job.id, client_id = %claim.job.client);
+                running.spawn(tracing::Instrument::instrument(
+                    async move {
+                        w.execute(claim, job_signals).await;
+                        drop(permit);
+                    },
+                    span,
+                ));
             }
             while running.try_join_next().is_some() {}
             tokio::select! {

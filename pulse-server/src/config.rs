@@ -27,6 +27,8 @@ pub struct ServerConfig {
     /// How long a client's data version is trusted before it is read again (changes
     /// landed through any instance are announced at once; this bounds the others).
     pub data_version_freshness: Duration,
+    /// How often the `pulse_dora_*` gauges of `/metrics` are recomputed; `None` never.
+    pub dora_gauge_interval: Option<Duration>,
     /// Origins allowed by CORS; empty allows none (same-origin only).
     pub cors_origins: Vec<String>,
     /// Requests per second per client (burst of twice as many); 0 disables the limit.
@@ -53,6 +55,7 @@ impl ServerConfig {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             data_version_freshness: crate::api::versions::FRESHNESS,
+            dora_gauge_interval: Some(Duration::from_secs(60)),
             redis_url: None,
             redis_namespace: "default".into(),
             cors_origins: Vec::new(),

@@ -13,6 +13,8 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod fanout;
+pub mod observability;
+pub mod grpc;
 pub mod rest;
 pub mod server;
 pub mod telemetry;

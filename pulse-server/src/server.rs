@@ -24,7 +24,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::api::{Api, ApiError, MetricCache};
-use crate::auth::Principal;
 use crate::config::ServerConfig;
 
 /// Why a server could not start.
@@ -101,6 +100,10 @@ impl Server {
         let mut background = tokio::task::JoinSet::new();
         background.spawn(forget_versions_on_landing(api.clone(), stopped()));
         background.spawn(crate::fanout::run(api.clone(), stopped()));
+        background.spawn(crate::observability::observe_jobs(api.clone(), stopped()));
+        if let Some(every) = api.config().dora_gauge_interval {
+            background.spawn(crate::observability::dora_gauges(api.clone(), every, stopped()));
+        }
         if api.config().workers > 0 {
             let runner = Runner::new(api.config().secret_key.clone(), Default::default());
             let options = WorkerOptions { concurrency: api.config().workers, ..WorkerOptions::default() };
@@ -174,6 +177,7 @@ pub fn router(api: Api) -> Router {
         .route("/metrics", get(render_metrics))
         .fallback(|| async { ApiError::NotFound { entity: "route" } })
         .with_state(api.clone())
+        .merge(crate::grpc::router(api))
         .layer(middleware::from_fn(record_http))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -198,13 +202,15 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 /// Latency and outcome of every HTTP request, by route template (not by raw path, so
 /// ids do not explode the label set).
-async fn record_http(request: Request, next: Next) -> Response {
+async fn record_http(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let caller = crate::rest::extract::CallerSlot::default();
+    request.extensions_mut().insert(caller.clone());
     let method = request.method().to_string();
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "other".into());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    let client = response.extensions().get::<Principal>().map(|p| p.client.to_string()).unwrap_or_default();
+    let client = caller.0.get().map(|c| c.to_string()).unwrap_or_default();
     metrics::histogram!("pulse_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("pulse_http_requests_total", "method" => method, "route" => route, "status" => status, "client" => client)

@@ -378,14 +378,17 @@ impl Http {
         if let Some(body) = &request.body {
             builder = builder.header(header::CONTENT_TYPE, "application/json").body(body.clone());
         }
+        let started = std::time::Instant::now();
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 inner.usage.request(0);
+                record_call(&self.host(), "error", started);
                 return Attempt::Retry(network_error(endpoint, attempts, &e), None);
             }
         };
         let status = response.status().as_u16();
+        record_call(&self.host(), status_class(status), started);
         let headers = response.headers().clone();
         let body = match response.bytes().await {
             Ok(b) => b.to_vec(),
@@ -420,6 +423,23 @@ impl Http {
             return Attempt::Retry(error, limits.retry_after);
         }
         Attempt::Fail(error)
+    }
+}
+
+/// Upstream calls for the server's `/metrics` (a no-op without a metrics recorder).
+fn record_call(host: &str, status: &'static str, started: std::time::Instant) {
+    metrics::counter!("pulse_upstream_requests_total", "host" => host.to_owned(), "status" => status).increment(1);
+    metrics::histogram!("pulse_upstream_request_duration_seconds", "host" => host.to_owned())
+        .record(started.elapsed().as_secs_f64());
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        429 => "429",
+        400..=499 => "4xx",
+        _ => "5xx",
     }
 }
 

@@ -9,6 +9,11 @@ use serde::de::DeserializeOwned;
 use crate::api::{Api, ApiError};
 use crate::auth::Principal;
 
+/// Filled with the caller's client once authenticated, for the request metrics (which
+/// wrap the handler and cannot see its extractors).
+#[derive(Clone, Default)]
+pub struct CallerSlot(pub std::sync::Arc<std::sync::OnceLock<pulse_core::ids::ClientId>>);
+
 /// The authenticated caller. Its client is the only client a handler works on.
 pub struct Caller(pub Principal);
 
@@ -38,8 +43,11 @@ impl FromRequestParts<Api> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Self, Self::Rejection> {
         let principal = api.authenticate(bearer(&parts.headers, &parts.uri)?).await?;
-        // For the access log and telemetry.
-        parts.extensions.insert(principal);
+        // For the access log and the request metrics.
+        tracing::Span::current().record("client_id", principal.client.get());
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            let _ = slot.0.set(principal.client);
+        }
         Ok(Caller(principal))
     }
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod crash;
+mod grpc;
 #[path = "../../../pulse-connectors/tests/it/fake_github.rs"]
 #[allow(dead_code)]
 mod fake_github;

@@ -380,7 +380,11 @@ async fn operator_creates_clients(db: TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operational_endpoints_and_the_openapi_document() {
-    let server = TestServer::start(TestDb::sqlite().await).await;
+    let server = TestServer::start_with(TestDb::sqlite().await, |c| {
+        c.dora_gauge_interval = Some(std::time::Duration::from_millis(200));
+        c.workers = 1;
+    })
+    .await;
     let acme = tenant(&server, "acme", 1).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", server.url)).send();
@@ -392,12 +396,30 @@ async fn operational_endpoints_and_the_openapi_document() {
 
     let (status, _) = server.http().get(&format!("/metrics/dora?project={}&{}", acme.project, window()), &acme.viewer).await;
     assert_eq!(status, 200);
+    // A job run by the in-process worker, to be counted.
+    let (status, job) = server.http().post("/jobs", &acme.user, json!({ "kind": "derive" })).await;
+    assert_eq!(status, 201);
+    for _ in 0..100 {
+        let (_, detail) = server.http().get(&format!("/jobs/{}", job["id"]), &acme.viewer).await;
+        if detail["job"]["state"] == "FINISHED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let response = get("/metrics").await.unwrap();
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = response.text().await.unwrap();
     assert!(text.contains("pulse_http_requests_total{"), "{text}");
-    assert!(text.contains("route=\"/api/v1/metrics/dora\""), "{text}");
+    let dora = format!("pulse_http_requests_total{{method=\"GET\",route=\"/api/v1/metrics/dora\",status=\"200\",client=\"{}\"}}", acme.id);
+    assert!(text.contains(&dora), "{dora} missing: {text}");
     assert!(text.contains("pulse_http_request_duration_seconds"), "{text}");
+    assert!(text.contains("pulse_jobs_total{kind=\"derive\",state=\"FINISHED\"}"), "{text}");
+    assert!(text.contains("pulse_job_duration_seconds"), "{text}");
+    let gauge = format!("pulse_dora_deployments_per_week{{client=\"acme\",project=\"{}\"}}", acme.project);
+    let line = text.lines().find(|l| l.starts_with(&gauge)).unwrap_or_else(|| panic!("{gauge} missing: {text}"));
+    let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(value > 0.0, "{line}");
 
     let response = get("/api/v1/openapi.json").await.unwrap();
     assert_eq!(response.status(), 200);
