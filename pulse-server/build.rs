@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proto");
+    // Read when the script runs, not baked in when it is compiled: a target directory
+    // shared by several checkouts may reuse this script's binary for another checkout.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../proto");
     let dir = root.join("pulse/v1");
     println!("cargo:rerun-if-changed={}", root.display());
 
