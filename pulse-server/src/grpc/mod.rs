@@ -121,6 +121,11 @@ fn bearer(metadata: &MetadataMap) -> Result<&str, ApiError> {
 /// client the call works on.
 async fn authenticated<T>(api: &Api, request: Request<T>) -> Result<(Principal, T), ApiError> {
     let principal = api.authenticate(bearer(request.metadata())?).await?;
+    // For the access log and the HTTP request metrics, as over REST.
+    tracing::Span::current().record("client_id", principal.client.get());
+    if let Some(slot) = request.extensions().get::<crate::rest::extract::CallerSlot>() {
+        let _ = slot.0.set(principal.client);
+    }
     Ok((principal, request.into_inner()))
 }
 

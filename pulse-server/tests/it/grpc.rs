@@ -196,6 +196,11 @@ async fn signing_in_and_out(db: TestDb) {
     assert!(counted("pulse.v1.AuthService/Login", "Ok") && counted("pulse.v1.AuthService/Login", "Unauthenticated"));
     assert!(counted("pulse.v1.AuthService/AcceptInvitation", "FailedPrecondition"));
     assert!(metrics.contains("pulse_grpc_request_duration_seconds_bucket{method=\"pulse.v1.AuthService/WhoAmI\""));
+    // The HTTP request metrics name the caller's client, as for REST.
+    let client = format!("client=\"{}\"", acme.id);
+    assert!(metrics.lines().any(|l| l.starts_with("pulse_http_requests_total{")
+        && l.contains("route=\"/pulse.v1.AuthService/{*rest}\"")
+        && l.contains(&client)));
 }
 
 // ----------------------------------------------------------------- metrics
