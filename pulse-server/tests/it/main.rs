@@ -3,6 +3,7 @@
 
 mod auth;
 mod crash;
+mod demo;
 mod grpc;
 #[path = "../../../pulse-connectors/tests/it/fake_github.rs"]
 #[allow(dead_code)]
@@ -10,5 +11,6 @@ mod fake_github;
 mod isolation;
 mod redis;
 mod rest;
+mod shutdown;
 mod support;
 mod sync;
