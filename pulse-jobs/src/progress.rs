@@ -67,6 +67,13 @@ impl ProgressEvent {
         }
     }
 
+    /// Whether this event ends the job's run: it finished, failed or was cancelled. (A
+    /// failed job may be retried, which starts a new run with new events.) Progress
+    /// streams of one job close after it.
+    pub fn ends_run(&self) -> bool {
+        matches!(self, ProgressEvent::StateChanged { to: JobState::Finished | JobState::Failed | JobState::Cancelled, .. })
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("progress events serialize")
     }

@@ -196,7 +196,15 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-grpc-web"), HeaderName::from_static("grpc-timeout")])
-        .expose_headers([HeaderName::from_static("x-request-id"), HeaderName::from_static("grpc-status"), HeaderName::from_static("grpc-message")])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("x-pulse-cache"),
+            header::RETRY_AFTER,
+            HeaderName::from_static("grpc-status"),
+            HeaderName::from_static("grpc-message"),
+            HeaderName::from_static("pulse-error-code"),
+            HeaderName::from_static("pulse-retry-after-ms"),
+        ])
         .max_age(Duration::from_secs(3600))
 }
 

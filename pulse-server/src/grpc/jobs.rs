@@ -98,10 +98,6 @@ impl From<ProgressEvent> for proto::ProgressEvent {
     }
 }
 
-/// A job's last event: the single-job stream ends after it, like the WebSocket.
-fn is_final(event: &ProgressEvent) -> bool {
-    matches!(event, ProgressEvent::StateChanged { to: JobState::Finished | JobState::Failed | JobState::Cancelled, .. })
-}
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<proto::ProgressEvent, Status>> + Send + 'static>>;
 
@@ -207,7 +203,7 @@ impl JobsService for Jobs {
                     return None;
                 }
                 let event = events.next().await?;
-                let over = single && is_final(&event);
+                let over = single && event.ends_run();
                 Some((Ok(proto::ProgressEvent::from(event)), (events, over)))
             });
             Ok(Box::pin(stream) as EventStream)

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt, Stream, StreamExt};
-use pulse_core::model::{JobId, JobState};
+use pulse_core::model::JobId;
 use pulse_jobs::ProgressEvent;
 
 use super::extract::{Caller, Id};
@@ -31,12 +31,6 @@ pub async fn all(State(api): State<Api>, Caller(p): Caller, ws: WebSocketUpgrade
     Ok(ws.on_upgrade(move |socket| forward(socket, events, false)))
 }
 
-fn is_final(event: &ProgressEvent) -> bool {
-    matches!(
-        event,
-        ProgressEvent::StateChanged { to: JobState::Finished | JobState::Failed | JobState::Cancelled, .. }
-    )
-}
 
 async fn forward(socket: WebSocket, events: impl Stream<Item = ProgressEvent> + Send + 'static, close_after_final: bool) {
     let (mut sink, mut incoming) = socket.split();
@@ -49,7 +43,7 @@ async fn forward(socket: WebSocket, events: impl Stream<Item = ProgressEvent> + 
                 if sink.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }
-                if close_after_final && is_final(&event) {
+                if close_after_final && event.ends_run() {
                     break;
                 }
             }

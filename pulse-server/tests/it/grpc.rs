@@ -1122,7 +1122,8 @@ async fn browsers_call_through_grpc_web(db: TestDb) {
     assert_eq!(refused.status(), 200);
     assert_eq!(header(&refused, "grpc-status").as_deref(), Some("16"));
     assert_eq!(header(&refused, "pulse-error-code").as_deref(), Some("unauthenticated"));
-    assert!(header(&refused, "access-control-expose-headers").unwrap().contains("grpc-status"));
+    let exposed = header(&refused, "access-control-expose-headers").unwrap();
+    assert!(exposed.contains("grpc-status") && exposed.contains("pulse-error-code"), "{exposed}");
 }
 
 async fn over_the_rate_limit_calls_are_told_when_to_retry(db: TestDb) {

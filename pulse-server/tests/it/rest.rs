@@ -475,6 +475,14 @@ async fn cors_allows_only_configured_origins() {
     assert_eq!(allowed.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("https://dash.example"));
     let refused = preflight("https://evil.example").await.unwrap();
     assert!(refused.headers().get("access-control-allow-origin").is_none());
+
+    // A page on the allowed origin may read the headers it needs: the request id, the cache
+    // result and, when rate-limited, when to retry.
+    let response = client.get(format!("{}/healthz", server.url)).header("origin", "https://dash.example").send().await.unwrap();
+    let exposed = response.headers().get("access-control-expose-headers").unwrap().to_str().unwrap().to_owned();
+    for name in ["x-request-id", "x-pulse-cache", "retry-after"] {
+        assert!(exposed.contains(name), "{name} not in {exposed}");
+    }
     server.stop().await;
 }
 
