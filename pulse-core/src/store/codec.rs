@@ -10,6 +10,7 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Row};
 
+use super::json_rows::{FromCell, JsonCell};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
 
@@ -243,9 +244,16 @@ pub(crate) enum DbRow {
     Postgres(PgRow),
 }
 
+/// What a [`ColumnReader`] reads from.
+enum Source<'r> {
+    Db(&'r DbRow),
+    /// A row SQLite sent as JSON ([`super::json_rows`]): its values in column order.
+    Cells { columns: &'static [&'static str], values: &'r [JsonCell<'r>] },
+}
+
 /// Reads one row's columns in order, turning bad stored values into typed errors.
 pub struct ColumnReader<'r> {
-    row: &'r DbRow,
+    row: Source<'r>,
     next: usize,
 }
 
@@ -253,24 +261,48 @@ macro_rules! get {
     ($self:ident, $t:ty) => {{
         let i = $self.next;
         $self.next += 1;
-        let v: std::result::Result<$t, sqlx::Error> = match $self.row {
-            DbRow::Sqlite(r) => r.try_get(i),
-            DbRow::Postgres(r) => r.try_get(i),
+        let v: Result<$t> = match $self.row {
+            Source::Db(DbRow::Sqlite(r)) => r.try_get(i).map_err(Error::from),
+            Source::Db(DbRow::Postgres(r)) => r.try_get(i).map_err(Error::from),
+            Source::Cells { values, .. } => values
+                .get(i)
+                .and_then(<$t as FromCell>::from_cell)
+                .ok_or_else(|| Error::corrupt(&$self.column_name(i), concat!("not a ", stringify!($t)))),
         };
-        v.map_err(Error::from)
+        v
     }};
 }
 
 impl<'r> ColumnReader<'r> {
     pub(crate) fn new(row: &'r DbRow) -> Self {
-        Self { row, next: 0 }
+        Self { row: Source::Db(row), next: 0 }
+    }
+
+    /// Reads a row SQLite sent as JSON, whose values are those of `columns`.
+    pub(crate) fn cells(columns: &'static [&'static str], values: &'r [JsonCell<'r>]) -> Self {
+        Self { row: Source::Cells { columns, values }, next: 0 }
+    }
+
+    /// The next column's text on SQLite, read in place from a JSON cell.
+    fn sqlite_text(&mut self) -> Result<Option<std::borrow::Cow<'r, str>>> {
+        let Source::Cells { values, .. } = self.row else {
+            return Ok(get!(self, Option<String>)?.map(std::borrow::Cow::Owned));
+        };
+        let i = self.next;
+        self.next += 1;
+        match values.get(i) {
+            Some(JsonCell::Null) => Ok(None),
+            Some(JsonCell::Text(s)) => Ok(Some(std::borrow::Cow::Borrowed(s.as_ref()))),
+            _ => Err(Error::corrupt(&self.column_name(i), "not text")),
+        }
     }
 
     fn column_name(&self, i: usize) -> String {
         use sqlx::Column;
         match self.row {
-            DbRow::Sqlite(r) => r.columns().get(i).map(|c| c.name().to_owned()),
-            DbRow::Postgres(r) => r.columns().get(i).map(|c| c.name().to_owned()),
+            Source::Db(DbRow::Sqlite(r)) => r.columns().get(i).map(|c| c.name().to_owned()),
+            Source::Db(DbRow::Postgres(r)) => r.columns().get(i).map(|c| c.name().to_owned()),
+            Source::Cells { columns, .. } => columns.get(i).map(|c| (*c).to_owned()),
         }
         .unwrap_or_else(|| i.to_string())
     }
@@ -299,15 +331,16 @@ impl<'r> ColumnReader<'r> {
 
     pub fn opt_ts(&mut self) -> Result<Option<Timestamp>> {
         let i = self.next;
-        self.next += 1;
-        match self.row {
-            DbRow::Postgres(r) => r.try_get::<Option<DateTime<Utc>>, _>(i).map_err(Error::from),
-            DbRow::Sqlite(r) => match r.try_get::<Option<String>, _>(i)? {
-                None => Ok(None),
-                Some(text) => DateTime::parse_from_rfc3339(&text)
-                    .map(|t| Some(t.with_timezone(&Utc)))
-                    .map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())),
-            },
+        if let Source::Db(DbRow::Postgres(r)) = self.row {
+            self.next += 1;
+            return r.try_get::<Option<DateTime<Utc>>, _>(i).map_err(Error::from);
+        }
+        // SQLite keeps timestamps as RFC 3339 text.
+        match self.sqlite_text()? {
+            None => Ok(None),
+            Some(text) => DateTime::parse_from_rfc3339(&text)
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .map_err(|e| Error::corrupt(&self.column_name(i), e.to_string())),
         }
     }
 
@@ -318,14 +351,13 @@ impl<'r> ColumnReader<'r> {
 
     pub fn text_list(&mut self) -> Result<Vec<String>> {
         let i = self.next;
-        self.next += 1;
-        match self.row {
-            DbRow::Postgres(r) => r.try_get::<Vec<String>, _>(i).map_err(Error::from),
-            DbRow::Sqlite(r) => {
-                let text: String = r.try_get(i)?;
-                serde_json::from_str(&text).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
-            }
+        if let Source::Db(DbRow::Postgres(r)) = self.row {
+            self.next += 1;
+            return r.try_get::<Vec<String>, _>(i).map_err(Error::from);
         }
+        // SQLite keeps lists as JSON text.
+        let text = self.sqlite_text()?.ok_or_else(|| Error::corrupt(&self.column_name(i), "unexpected NULL"))?;
+        serde_json::from_str(&text).map_err(|e| Error::corrupt(&self.column_name(i), e.to_string()))
     }
 
     pub fn opt_json(&mut self) -> Result<Option<serde_json::Value>> {

@@ -227,6 +227,8 @@ impl Record for DeploymentFact {
 }
 
 impl Stored for DeploymentFact {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             repo: r.owned()?,
@@ -315,6 +317,8 @@ impl Record for PrFact {
 }
 
 impl Stored for PrFact {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         let repo = r.owned()?;
         let number = r.int()?;
@@ -406,6 +410,8 @@ impl Record for IncidentFact {
 }
 
 impl Stored for IncidentFact {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         let id = r.text()?;
         let title = r.opt_text()?;
@@ -477,6 +483,8 @@ impl Record for IssueFact {
 }
 
 impl Stored for IssueFact {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             key: r.owned()?,

@@ -15,6 +15,7 @@ mod codec;
 mod cursors;
 mod facts;
 mod jobs;
+mod json_rows;
 mod records;
 mod table;
 mod tx;

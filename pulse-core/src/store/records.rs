@@ -31,6 +31,8 @@ impl Record for Repository {
 }
 
 impl Stored for Repository {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self { name: r.owned()?, default_branch: r.text()?, source: r.parsed(RecordSource::parse)? })
     }
@@ -66,6 +68,8 @@ impl Record for Commit {
 }
 
 impl Stored for Commit {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             repo: r.owned()?,
@@ -135,6 +139,8 @@ impl Record for PullRequest {
 }
 
 impl Stored for PullRequest {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             repo: r.owned()?,
@@ -192,6 +198,8 @@ impl Record for PullRequestCommit {
 }
 
 impl Stored for PullRequestCommit {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self { repo: r.owned()?, pr: r.int()?, sha: r.owned()? })
     }
@@ -228,6 +236,8 @@ impl Record for Review {
 }
 
 impl Stored for Review {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             repo: r.owned()?,
@@ -272,6 +282,8 @@ impl Record for Deployment {
 }
 
 impl Stored for Deployment {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             repo: r.owned()?,
@@ -330,6 +342,8 @@ impl Record for Incident {
 }
 
 impl Stored for Incident {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             id: r.text()?,
@@ -457,6 +471,8 @@ impl Record for JiraTransition {
 }
 
 impl Stored for JiraTransition {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self {
             issue: r.owned()?,
@@ -498,6 +514,8 @@ impl Record for IssuePrLink {
 }
 
 impl Stored for IssuePrLink {
+    const JSON_READABLE: bool = true;
+
     fn read(r: &mut ColumnReader<'_>) -> Result<Self> {
         Ok(Self { issue: r.owned()?, repo: r.owned()?, pr: r.int()?, origin: r.parsed(LinkOrigin::parse)? })
     }

@@ -53,6 +53,23 @@ impl Table {
         )
     }
 
+    /// SQLite: up to `limit` rows of the client as one JSON array of arrays (the columns
+    /// in order), ordered by key, after the key bound to `$2…` when `after` (keyset paging).
+    pub(crate) fn sqlite_json_page_sql(&self, after: bool, limit: usize) -> String {
+        let key = self.key.join(", ");
+        let mut filter = String::from("client_id = $1");
+        if after {
+            let params: Vec<String> = (0..self.key.len()).map(|i| format!("${}", i + 2)).collect();
+            filter.push_str(&format!(" AND ({key}) > ({})", params.join(", ")));
+        }
+        format!(
+            "SELECT json_group_array(json_array({columns}) ORDER BY {key}) FROM \
+             (SELECT {columns} FROM {table} WHERE {filter} ORDER BY {key} LIMIT {limit})",
+            columns = self.column_list(),
+            table = self.name,
+        )
+    }
+
     pub(crate) fn delete_by_key_sql(&self) -> String {
         format!("DELETE FROM {} WHERE {}", self.name, self.key_filter())
     }
@@ -135,6 +152,13 @@ pub trait Record: sealed::Row {
 
 /// A record that can also be read back, looked up by key and deleted.
 pub trait Stored: Record {
+    /// Every column is text, an integer or a boolean (no REAL, whose JSON form is rounded
+    /// to 15 digits, and no BLOB, which JSON cannot carry), so SQLite can hand many rows
+    /// over at once as one JSON array. Reading a big table that way is several times
+    /// faster than row by row through sqlx, which passes each row between threads.
+    #[doc(hidden)]
+    const JSON_READABLE: bool = false;
+
     #[doc(hidden)]
     fn read(r: &mut ColumnReader<'_>) -> Result<Self>;
 }

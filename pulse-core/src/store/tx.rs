@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 
 use super::codec::{Args, ColumnReader, ColumnWriter, DbRow};
+use super::json_rows::JsonCell;
 use super::{Backend, Pool, Record, Store, Stored};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::ClientId;
 
 pub(crate) enum Mode {
@@ -218,6 +219,9 @@ impl ClientTx {
 
     /// Every record of this type, ordered by key.
     pub async fn list<R: Stored>(&mut self) -> Result<Vec<R>> {
+        if R::JSON_READABLE && self.backend() == Backend::Sqlite {
+            return self.list_sqlite_json().await;
+        }
         let args = self.scoped_args();
         let mut records = Vec::new();
         self.fetch_each(&R::TABLE.select_all_sql(), args, |row| {
@@ -228,6 +232,46 @@ impl ClientTx {
         Ok(records)
     }
 
+    /// [`list`](Self::list) on SQLite for [`Stored::JSON_READABLE`] records: pages of rows
+    /// as JSON arrays, each page after the last key of the one before.
+    async fn list_sqlite_json<R: Stored>(&mut self) -> Result<Vec<R>> {
+        const PAGE: usize = 50_000;
+        let table = R::TABLE;
+        let key_at: Vec<usize> = table
+            .key
+            .iter()
+            .map(|k| table.columns.iter().position(|c| c == k).expect("key columns are columns"))
+            .collect();
+        let mut records = Vec::new();
+        let mut after: Option<Vec<JsonCell<'static>>> = None;
+        loop {
+            let mut args = self.scoped_args();
+            for value in after.iter().flatten() {
+                match value {
+                    JsonCell::Text(s) => args.text(s),
+                    JsonCell::Int(v) => args.int(*v),
+                    _ => return Err(Error::corrupt(table.name, "a key column holds neither text nor an integer")),
+                }
+            }
+            let sql = table.sqlite_json_page_sql(after.is_some(), PAGE);
+            let row = self.fetch_optional(&sql, args).await?.expect("an aggregate returns a row");
+            let text = ColumnReader::new(&row).text()?;
+            drop(row);
+            // Decoding is most of the work: off the async threads, so that tables read
+            // side by side decode on every core.
+            let key_at = key_at.clone();
+            let (page, last_key) = tokio::task::spawn_blocking(move || decode_json_page::<R>(&text, &key_at))
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+            let full = page.len() == PAGE;
+            records.extend(page);
+            if !full {
+                return Ok(records);
+            }
+            after = last_key;
+        }
+    }
+
     /// How many records of this type the client has.
     pub async fn count<R: Record>(&mut self) -> Result<u64> {
         let args = self.scoped_args();
@@ -235,4 +279,26 @@ impl ClientTx {
         let n = ColumnReader::new(&row).int()?;
         Ok(n as u64)
     }
+}
+
+/// One page of [`ClientTx::list_sqlite_json`]: its records, and the key of the last one
+/// (the values at `key_at`).
+fn decode_json_page<R: Stored>(text: &str, key_at: &[usize]) -> Result<(Vec<R>, Option<Vec<JsonCell<'static>>>)> {
+    let table = R::TABLE;
+    let rows: Vec<Vec<JsonCell<'_>>> = serde_json::from_str(text).map_err(|e| Error::corrupt(table.name, e.to_string()))?;
+    let last_key = rows.last().map(|last| {
+        key_at
+            .iter()
+            .map(|&i| match last.get(i) {
+                Some(JsonCell::Text(s)) => JsonCell::Text(s.clone().into_owned().into()),
+                Some(JsonCell::Int(v)) => JsonCell::Int(*v),
+                _ => JsonCell::Null,
+            })
+            .collect()
+    });
+    let mut records = Vec::with_capacity(rows.len());
+    for values in &rows {
+        records.push(R::read(&mut ColumnReader::cells(table.columns, values))?);
+    }
+    Ok((records, last_key))
 }

@@ -14,6 +14,7 @@ on_both_backends!(
     upsert_is_idempotent_and_last_write_wins,
     duplicate_keys_in_one_call_collapse_to_the_last,
     large_batches_cross_internal_chunks,
+    big_tables_read_back_whole_in_key_order,
     every_entity_reads_back_what_was_written,
     projects_replace_their_members,
     users_integrations_and_schedules,
@@ -65,6 +66,36 @@ async fn large_batches_cross_internal_chunks(db: TestDb) {
     assert_eq!(acme.count::<Commit>().await.unwrap(), 45_000);
     let stored = acme.get::<Commit>(&(again.repo.clone(), again.sha.clone())).await.unwrap().unwrap();
     assert_eq!(stored.author.as_deref(), Some("grace"));
+}
+
+async fn big_tables_read_back_whole_in_key_order(db: TestDb) {
+    // More rows than one page of SQLite's bulk read (50,000), keyed on two columns, written
+    // out of order, with awkward text; another client's rows interleave by key.
+    let acme = db.client("acme").await;
+    let globex = db.client("globex").await;
+    let mut rows = Vec::new();
+    for repo in ["acme/web", "acme/api"] {
+        for i in (0..52_500u32).rev() {
+            let mut c = commit(repo, &format!("{:040x}", u64::from(i) * 7919), &[], 1 + i % 28);
+            if i % 10_000 == 0 {
+                c.message = Some(format!("quote \" backslash \\ tab \t newline \n ünïcödé 🚀 {i}"));
+                c.author = None;
+            }
+            rows.push(c);
+        }
+    }
+    for client in [&acme, &globex] {
+        client.upsert(&[repository("acme/api"), repository("acme/web")]).await.unwrap();
+    }
+    acme.upsert(&rows).await.unwrap();
+    let theirs: Vec<Commit> = (0..100u64).map(|i| commit("acme/api", &format!("{:040x}", i * 7919 + 1), &[], 3)).collect();
+    globex.upsert(&theirs).await.unwrap();
+
+    let stored = acme.list::<Commit>().await.unwrap();
+    rows.sort_by(|a, b| (&a.repo, &a.sha).cmp(&(&b.repo, &b.sha)));
+    assert_eq!(stored.len(), rows.len());
+    assert!(stored == rows, "the rows read back differ from those written");
+    assert_eq!(globex.list::<Commit>().await.unwrap().len(), 100);
 }
 
 async fn every_entity_reads_back_what_was_written(db: TestDb) {
