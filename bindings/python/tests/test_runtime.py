@@ -53,15 +53,23 @@ def test_a_derivation_lets_python_threads_run(demo):
     assert turns >= 10, f"{turns} turns in {duration:.3f} s"
 
 
-def test_a_waiting_sync_lets_python_threads_run_and_ctrl_c_interrupts_it(sqlite_url, monkeypatch):
+@pytest.fixture
+def default_sigint():
+    """SIGINT raising KeyboardInterrupt, as Python sets it up unless its parent ignored the
+    signal: a shell starts background jobs that way, and the suite hung when run as one."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_waiting_sync_lets_python_threads_run_and_ctrl_c_interrupts_it(sqlite_url, monkeypatch, default_sigint):
     monkeypatch.setenv("PULSE_SECRET_KEY", "ab" * 32)
     with pulse.open(sqlite_url) as store, GitHub(mode="hang") as github:
         client = store.client("acme", create=True)
         added = client.add_github_integration("acme/api", "ghp_token", api_url=github.url)
-        # A real SIGINT, as a terminal's Ctrl-C or a notebook's interrupt sends. (A CI run
-        # once saw `_thread.interrupt_main`'s simulated signal never reach the call.) The
-        # second one only keeps a broken build from hanging the suite: the test then fails
-        # on its duration.
+        # A real SIGINT, as a terminal's Ctrl-C or a notebook's interrupt sends. The second
+        # one only keeps a broken build from hanging the suite: the test then fails on its
+        # duration.
         interrupt = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
         timer = threading.Timer(0.5, interrupt)
         watchdog = threading.Timer(20, interrupt)
