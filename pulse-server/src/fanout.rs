@@ -1,5 +1,7 @@
 //! Several server instances behind one Redis: each forwards its own progress events to
-//! the others and hears their announcements that a client's data changed.
+//! the others and hears their announcements that a client's data changed. A separate
+//! `pulse worker` given the same Redis publishes its events and announcements too, so the
+//! servers stream its progress and stop serving answers its syncs made stale.
 //!
 //! Channel `<namespace>:progress` carries `{origin, event}` envelopes; an instance drops
 //! its own. Channel `<namespace>:data-changed` carries client ids (see `MetricCache`).
@@ -17,7 +19,7 @@ use pulse_jobs::ProgressEvent;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
-use crate::api::Api;
+use crate::api::{Api, MetricCache};
 
 #[derive(Serialize, Deserialize)]
 struct Envelope {
@@ -37,8 +39,27 @@ pub async fn run(api: Api, stopped: impl Future<Output = ()>) {
 }
 
 async fn forward_local_events(api: Api) {
-    let Some(mut redis) = api.cache().redis().cloned() else { return };
-    let mut events = api.hub().subscribe();
+    publish_events(api.cache(), api.hub().subscribe(), api.instance(), Announce::No).await
+}
+
+/// Whether [`publish_events`] also announces data changes (a server announces its own
+/// through [`Api::data_changed`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    No,
+    /// When a job lands a page or finishes, its client's data changed.
+    OnPagesAndFinish,
+}
+
+/// Publishes every event of `events` on the installation's progress channel as coming
+/// from `origin`, until the hub closes.
+pub async fn publish_events(
+    cache: &MetricCache,
+    mut events: tokio::sync::broadcast::Receiver<ProgressEvent>,
+    origin: &str,
+    announce: Announce,
+) {
+    let Some(mut redis) = cache.redis().cloned() else { return };
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -48,10 +69,18 @@ async fn forward_local_events(api: Api) {
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         };
-        let envelope = Envelope { origin: api.instance().to_owned(), event };
+        let changed = match &event {
+            ProgressEvent::PageDone { client, .. }
+            | ProgressEvent::StateChanged { client, to: pulse_core::model::JobState::Finished, .. } => Some(*client),
+            _ => None,
+        };
+        let envelope = Envelope { origin: origin.to_owned(), event };
         let payload = serde_json::to_string(&envelope).expect("events serialize");
-        if let Err(e) = redis.publish::<_, _, ()>(api.cache().name("progress"), payload).await {
+        if let Err(e) = redis.publish::<_, _, ()>(cache.name("progress"), payload).await {
             tracing::warn!(error = %e, "Redis PUBLISH of a progress event failed");
+        }
+        if let (Announce::OnPagesAndFinish, Some(client)) = (announce, changed) {
+            cache.announce_change(client).await;
         }
     }
 }

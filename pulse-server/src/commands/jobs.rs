@@ -27,6 +27,13 @@ pub struct WorkerArgs {
     /// Do not turn due schedules into jobs (another worker does).
     #[arg(long)]
     pub no_schedules: bool,
+    /// The servers' Redis: publish progress there, so `pulse serve` instances stream it,
+    /// and announce data changes, so they stop serving stale answers at once.
+    #[arg(long, env = "PULSE_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// The servers' Redis namespace (default: derived from the database URL, as theirs).
+    #[arg(long, env = "PULSE_REDIS_NAMESPACE")]
+    pub redis_namespace: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +183,16 @@ pub async fn worker(global: &Global, args: WorkerArgs) -> Result<()> {
             }
         }
     });
+    if let Some(url) = &args.redis_url {
+        let namespace = args.redis_namespace.clone().unwrap_or_else(|| super::serve::installation_name(&global.db));
+        let cache = pulse_server::api::MetricCache::with_redis(url, &namespace)
+            .await
+            .map_err(|e| crate::error::Error::Usage(format!("--redis-url: {e}")))?;
+        let (events, origin) = (hub.subscribe(), format!("worker:{}", options.id));
+        tokio::spawn(async move {
+            pulse_server::fanout::publish_events(&cache, events, &origin, pulse_server::fanout::Announce::OnPagesAndFinish).await
+        });
+    }
     println!("worker {} running {} job(s) at once; Ctrl-C stops it", options.id, options.concurrency);
     let worker = Worker::new(store.clone(), options, Arc::new(Runner::new(key, ConnectOptions::default())), hub);
     worker.run(super::shutdown_signal()).await?;

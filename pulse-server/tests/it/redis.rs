@@ -1,6 +1,7 @@
 //! Against a real Redis (`scripts/test` starts one): two server instances over one
 //! database share cached metric answers, an import through one is seen by the other at
-//! once, and progress events reach listeners on the other instance, only its client's.
+//! once, and progress events reach listeners on the other instance, only its client's; a
+//! separate `pulse worker` process's progress and data changes reach a server too.
 
 use std::time::Duration;
 
@@ -9,9 +10,14 @@ use pulse_core::testing::TestDb;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::fake_github::{FakeConfig, FakeGithub};
 use crate::support::{TestServer, redis_namespace, redis_url, tenant, window};
 
-pulse_core::on_both_backends!(instances_share_answers_and_hear_of_imports, progress_reaches_listeners_on_other_instances);
+pulse_core::on_both_backends!(
+    instances_share_answers_and_hear_of_imports,
+    progress_reaches_listeners_on_other_instances,
+    a_separate_worker_streams_progress_and_announces_changes,
+);
 
 /// Two instances behind one Redis. The second trusts a data version for an hour, so only
 /// the announcement of a change can make it re-read the version.
@@ -125,4 +131,83 @@ async fn progress_reaches_listeners_on_other_instances(db: TestDb) {
     assert!(tokio::time::timeout(Duration::from_millis(500), globex_on_b.next()).await.is_err());
     a.stop().await;
     b.stop().await;
+}
+
+/// `pulse worker --redis-url` (a process of its own) runs a sync queued through a server
+/// with no workers: the server streams the worker's progress and, told by the worker that
+/// the data changed, stops serving the answer it cached before, though it would otherwise
+/// trust its data version for an hour.
+async fn a_separate_worker_streams_progress_and_announces_changes(db: TestDb) {
+    let Some(url) = redis_url() else { return };
+    let namespace = redis_namespace();
+    let key = pulse_connectors::SecretKey::generate();
+    let db_url = db.url.clone();
+    let (u, n, k) = (url.clone(), namespace.clone(), key.clone());
+    let server = TestServer::start_with(db, move |c| {
+        c.redis_url = Some(u);
+        c.redis_namespace = n;
+        c.workers = 0;
+        c.secret_key = Some(k);
+        c.data_version_freshness = Duration::from_secs(3600);
+    })
+    .await;
+    let acme = tenant(&server, "acme", 1).await;
+    let fake = FakeGithub::new(FakeConfig::new(30));
+    let github = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any()).respond_with(fake.clone()).mount(&github).await;
+    fake.set_base(&github.uri());
+
+    let http = server.http();
+    let integration = json!({ "kind": "github", "repo": "acme/api", "api_url": github.uri(), "token": "ghp_worker_test" });
+    let (status, added) = http.post("/integrations", &acme.admin, integration).await;
+    assert_eq!(status, 201, "{added}");
+    let scope = window();
+    assert_eq!(dora(&server, &acme.viewer, &scope).await.0, "miss");
+    assert_eq!(dora(&server, &acme.viewer, &scope).await.0, "hit");
+
+    let mut request = format!("ws://{}/api/v1/jobs/progress", server.addr).into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {}", acme.viewer).parse().unwrap());
+    let (mut stream, _) = tokio_tungstenite::connect_async(request).await.expect("upgrade");
+    let (status, job) = http.post("/jobs", &acme.user, json!({ "kind": "sync", "integration": added["id"] })).await;
+    assert_eq!(status, 201, "{job}");
+
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["--db", &db_url, "worker", "--concurrency", "1", "--id", "separate"])
+        .args(["--redis-url", &url, "--redis-namespace", &namespace])
+        .env("PULSE_SECRET_KEY", key.to_hex())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start pulse worker");
+    let mut seen = Vec::new();
+    let finished = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(message) = stream.next().await {
+            let event: Value = serde_json::from_str(message.unwrap().to_text().unwrap()).unwrap();
+            if event["job"] != job["id"] {
+                continue;
+            }
+            seen.push(event["event"].as_str().unwrap_or_default().to_owned());
+            if event["to"] == "FINISHED" {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(finished, Ok(true), "the worker's events reached the server: {seen:?}");
+    assert!(seen.iter().any(|e| e == "page_done"), "{seen:?}");
+
+    // The announcement travels on its own; allow it a moment.
+    let mut cache = String::new();
+    for _ in 0..50 {
+        cache = dora(&server, &acme.viewer, &scope).await.0;
+        if cache == "miss" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(cache, "miss", "the server kept serving the answer from before the sync");
+    server.stop().await;
 }
