@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub data_version_freshness: Duration,
     /// How often the `pulse_dora_*` gauges of `/metrics` are recomputed; `None` never.
     pub dora_gauge_interval: Option<Duration>,
+    /// How often readiness (database, Redis) is checked for the gRPC health service.
+    pub health_interval: Duration,
     /// Origins allowed by CORS; empty allows none (same-origin only).
     pub cors_origins: Vec<String>,
     /// Requests per second per client (burst of twice as many); 0 disables the limit.
@@ -56,6 +58,7 @@ impl ServerConfig {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             data_version_freshness: crate::api::versions::FRESHNESS,
             dora_gauge_interval: Some(Duration::from_secs(60)),
+            health_interval: Duration::from_secs(5),
             redis_url: None,
             redis_namespace: "default".into(),
             cors_origins: Vec::new(),

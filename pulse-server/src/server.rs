@@ -116,7 +116,8 @@ impl Server {
             });
         }
 
-        let app = router(api.clone());
+        let (app, health) = app(api.clone());
+        background.spawn(crate::grpc::report_health(api.clone(), health, stopped()));
         let grace = api.config().shutdown_grace;
         let stop_signal = stop_tx.clone();
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
@@ -159,6 +160,11 @@ async fn forget_versions_on_landing(api: Api, stopped: impl Future<Output = ()>)
 
 /// Every route with its layers: the service for the listener, and for in-process tests.
 pub fn router(api: Api) -> Router {
+    app(api).0
+}
+
+/// [`router`], and the gRPC health service's reporter.
+fn app(api: Api) -> (Router, tonic_health::server::HealthReporter) {
     let (rest, doc) = crate::rest::routes();
     let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
     let rest = rest.route(
@@ -170,14 +176,15 @@ pub fn router(api: Api) -> Router {
     );
     let cors = cors(&api.config().cors_origins);
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let (grpc, health) = crate::grpc::router(api.clone());
+    let app = Router::new()
         .nest("/api/v1", rest)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
         .fallback(|| async { ApiError::NotFound { entity: "route" } })
         .with_state(api.clone())
-        .merge(crate::grpc::router(api))
+        .merge(grpc)
         .layer(middleware::from_fn(record_http))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -187,7 +194,8 @@ pub fn router(api: Api) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .layer(cors)
+        .layer(cors);
+    (app, health)
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -233,15 +241,13 @@ async fn healthz() -> &'static str {
 
 /// The database (and Redis, when configured) answer.
 async fn readyz(State(api): State<Api>) -> Response {
-    let database = api.store().clients().await.is_ok();
-    let redis = api.cache().redis_ready().await;
-    let ready = database && redis != Some(false);
+    let readiness = api.readiness().await;
     let body = serde_json::json!({
-        "ready": ready,
-        "database": if database { "ok" } else { "unavailable" },
-        "redis": match redis { None => "not configured", Some(true) => "ok", Some(false) => "unavailable" },
+        "ready": readiness.ready(),
+        "database": if readiness.database { "ok" } else { "unavailable" },
+        "redis": match readiness.redis { None => "not configured", Some(true) => "ok", Some(false) => "unavailable" },
     });
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if readiness.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(body)).into_response()
 }
 

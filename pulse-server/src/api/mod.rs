@@ -35,6 +35,20 @@ pub use session::{LoginRequest, Session};
 use crate::auth::{JwtKeys, Permission, Principal};
 use crate::config::ServerConfig;
 
+/// What [`Api::readiness`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: bool,
+    /// `None` when no Redis is configured.
+    pub redis: Option<bool>,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.database && self.redis != Some(false)
+    }
+}
+
 /// The service. Cheap to clone; every clone shares the store, caches and hub.
 #[derive(Clone)]
 pub struct Api {
@@ -132,6 +146,12 @@ impl Api {
     pub async fn data_changed(&self, client: ClientId) {
         self.inner.versions.forget(client);
         self.inner.cache.announce_change(client).await;
+    }
+
+    /// Whether this instance can serve: the database answers, and Redis when one is
+    /// configured (`/readyz` and the gRPC health service report it).
+    pub async fn readiness(&self) -> Readiness {
+        Readiness { database: self.inner.store.clients().await.is_ok(), redis: self.inner.cache.redis_ready().await }
     }
 
     /// Another instance announced a change (see [`MetricCache::announce_change`]).

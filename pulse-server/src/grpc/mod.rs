@@ -26,6 +26,8 @@ use tonic::body::Body;
 use tonic::metadata::MetadataMap;
 use tonic::server::NamedService;
 use tonic::{Request, Response, Status};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 use tower::{Layer, Service};
 
 use crate::api::{Api, ApiError, MAX_IMPORT_BYTES};
@@ -53,7 +55,10 @@ use proto::metrics_service_server::MetricsServiceServer;
 /// The routes carry no fallback of their own: the server's router has one, and axum
 /// cannot merge two (`tonic::service::Routes` always brings one). An unknown gRPC
 /// method therefore gets HTTP 404, which gRPC clients read as UNIMPLEMENTED.
-pub fn router(api: Api) -> Router {
+///
+/// The health service reports every service SERVING until [`report_health`] finds the
+/// instance not ready.
+pub fn router(api: Api) -> (Router, HealthReporter) {
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -78,19 +83,53 @@ pub fn router(api: Api) -> Router {
     let routes = add(routes, reflection_v1);
     let routes = add(routes, reflection_v1alpha);
 
-    for name in [
-        <AuthServiceServer<auth::Auth> as NamedService>::NAME,
-        <MetricsServiceServer<metrics::Metrics> as NamedService>::NAME,
-        <JobsServiceServer<jobs::Jobs> as NamedService>::NAME,
-        <AdminServiceServer<admin::Admin> as NamedService>::NAME,
-        <ImportServiceServer<import::Import> as NamedService>::NAME,
-    ] {
+    for name in SERVICES {
         // The reporter was just made and nobody else holds its lock, so the update
         // completes at its first poll; this keeps `router` synchronous.
-        let set = health.set_service_status(name, tonic_health::ServingStatus::Serving).now_or_never();
+        let set = health.set_service_status(name, ServingStatus::Serving).now_or_never();
         debug_assert!(set.is_some(), "a fresh health reporter is never locked");
     }
-    routes
+    (routes, health)
+}
+
+/// The services whose health is reported (besides the server as a whole, `""`).
+const SERVICES: [&str; 5] = [
+    <AuthServiceServer<auth::Auth> as NamedService>::NAME,
+    <MetricsServiceServer<metrics::Metrics> as NamedService>::NAME,
+    <JobsServiceServer<jobs::Jobs> as NamedService>::NAME,
+    <AdminServiceServer<admin::Admin> as NamedService>::NAME,
+    <ImportServiceServer<import::Import> as NamedService>::NAME,
+];
+
+/// Keeps the health service in step with readiness (the database, and Redis when
+/// configured), checked every `health_interval`: NOT_SERVING while the instance cannot
+/// serve, and from the moment it starts shutting down, so balancers stop sending calls.
+pub async fn report_health(api: Api, health: HealthReporter, stopped: impl Future<Output = ()>) {
+    let mut stopped = std::pin::pin!(stopped);
+    let mut ticks = tokio::time::interval(api.config().health_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reported = ServingStatus::Serving;
+    loop {
+        let (status, stopping) = tokio::select! {
+            _ = &mut stopped => (ServingStatus::NotServing, true),
+            _ = ticks.tick() => {
+                let ready = api.readiness().await.ready();
+                (if ready { ServingStatus::Serving } else { ServingStatus::NotServing }, false)
+            }
+        };
+        if status != reported {
+            if status == ServingStatus::NotServing && !stopping {
+                tracing::warn!("gRPC health: not serving (the database or Redis does not answer)");
+            }
+            for name in SERVICES.into_iter().chain([""]) {
+                health.set_service_status(name, status).await;
+            }
+            reported = status;
+        }
+        if stopping {
+            return;
+        }
+    }
 }
 
 /// Routes `/{service}/*` to `service`, accepting gRPC and gRPC-Web.

@@ -34,6 +34,7 @@ pulse_core::on_both_backends!(
     imports_are_all_or_nothing,
     other_clients_ids_are_not_found,
     reflection_and_health,
+    health_follows_readiness,
     browsers_call_through_grpc_web,
     over_the_rate_limit_calls_are_told_when_to_retry,
 );
@@ -1011,6 +1012,34 @@ async fn other_clients_ids_are_not_found(db: TestDb) {
 }
 
 // ----------------------------------------------------------------- reflection, health, gRPC-Web
+
+/// The health service says NOT_SERVING once the database stops answering, as `/readyz`.
+async fn health_follows_readiness(db: TestDb) {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
+
+    let server = TestServer::start_with(db, |c| c.health_interval = Duration::from_millis(50)).await;
+    let c = clients(&server).await;
+    let mut health = HealthClient::new(c.channel.clone());
+    let status = |health: &mut HealthClient<Channel>, service: &'static str| {
+        let mut health = health.clone();
+        async move { health.check(HealthCheckRequest { service: service.into() }).await.unwrap().into_inner().status }
+    };
+    assert_eq!(status(&mut health, "").await, ServingStatus::Serving as i32);
+
+    server.api.store().close().await;
+    let started = std::time::Instant::now();
+    while status(&mut health, "").await != ServingStatus::NotServing as i32 {
+        assert!(started.elapsed() < Duration::from_secs(10), "still SERVING with the database closed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for service in SERVICES {
+        assert_eq!(status(&mut health, service).await, ServingStatus::NotServing as i32, "{service}");
+    }
+    let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    server.stop().await;
+}
 
 async fn reflection_and_health(db: TestDb) {
     use tonic_health::pb::health_client::HealthClient;
