@@ -33,7 +33,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
         store.close().await;
         return Ok(());
     }
-    serve(&store, &client, args.addr, &org.project.name.to_string(), &from, &to).await?;
+    serve(&store, &client, args.addr, org.project.name.as_ref(), &from, &to).await?;
     store.close().await;
     Ok(())
 }
