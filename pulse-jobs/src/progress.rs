@@ -71,7 +71,10 @@ impl ProgressEvent {
     /// failed job may be retried, which starts a new run with new events.) Progress
     /// streams of one job close after it.
     pub fn ends_run(&self) -> bool {
-        matches!(self, ProgressEvent::StateChanged { to: JobState::Finished | JobState::Failed | JobState::Cancelled, .. })
+        matches!(
+            self,
+            ProgressEvent::StateChanged { to: JobState::Finished | JobState::Failed | JobState::Cancelled, .. }
+        )
     }
 
     pub fn to_json(&self) -> serde_json::Value {

@@ -203,7 +203,12 @@ fn cors(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-grpc-web"), HeaderName::from_static("grpc-timeout")])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-grpc-web"),
+            HeaderName::from_static("grpc-timeout"),
+        ])
         .expose_headers([
             HeaderName::from_static("x-request-id"),
             HeaderName::from_static("x-pulse-cache"),
@@ -223,7 +228,8 @@ async fn record_http(mut request: Request, next: Next) -> Response {
     let caller = crate::rest::extract::CallerSlot::default();
     request.extensions_mut().insert(caller.clone());
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "other".into());
+    let route =
+        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "other".into());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let client = caller.0.get().map(|c| c.to_string()).unwrap_or_default();

@@ -13,8 +13,8 @@ use pulse_connectors::github::{GithubConnector, GithubSettings};
 use pulse_connectors::http::{HttpConfig, Secret, Sleeper};
 use pulse_connectors::jira::{JiraConnector, JiraSettings};
 use pulse_connectors::{SecretKey, integration};
-use pulse_core::model::Integration;
 use pulse_core::ClientStore;
+use pulse_core::model::Integration;
 
 pub use pulse_core::on_both_backends;
 pub use pulse_core::testing::TestDb;

@@ -489,7 +489,13 @@ impl ClientStore {
     /// `false` for a user this client does not have.
     pub async fn has_password(&self, id: UserId) -> Result<bool> {
         let set = self
-            .fetch_one_by("users", "password_hash IS NOT NULL", "id", |a| a.int(id.get()), |row| ColumnReader::new(row).bool())
+            .fetch_one_by(
+                "users",
+                "password_hash IS NOT NULL",
+                "id",
+                |a| a.int(id.get()),
+                |row| ColumnReader::new(row).bool(),
+            )
             .await?;
         Ok(set.unwrap_or(false))
     }

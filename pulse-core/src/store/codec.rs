@@ -248,7 +248,10 @@ pub(crate) enum DbRow {
 enum Source<'r> {
     Db(&'r DbRow),
     /// A row SQLite sent as JSON ([`super::json_rows`]): its values in column order.
-    Cells { columns: &'static [&'static str], values: &'r [JsonCell<'r>] },
+    Cells {
+        columns: &'static [&'static str],
+        values: &'r [JsonCell<'r>],
+    },
 }
 
 /// Reads one row's columns in order, turning bad stored values into typed errors.

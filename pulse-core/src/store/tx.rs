@@ -174,7 +174,12 @@ impl ClientTx {
 
     /// Streams the rows of `sql` through `f`, one at a time: a large read never holds
     /// every raw row and every record at once.
-    pub(crate) async fn fetch_each(&mut self, sql: &str, args: Args, mut f: impl FnMut(&DbRow) -> Result<()>) -> Result<()> {
+    pub(crate) async fn fetch_each(
+        &mut self,
+        sql: &str,
+        args: Args,
+        mut f: impl FnMut(&DbRow) -> Result<()>,
+    ) -> Result<()> {
         use futures::TryStreamExt;
         let sql = AssertSqlSafe(sql.to_owned());
         match (&mut self.inner, args) {
@@ -285,7 +290,8 @@ impl ClientTx {
 /// (the values at `key_at`).
 fn decode_json_page<R: Stored>(text: &str, key_at: &[usize]) -> Result<(Vec<R>, Option<Vec<JsonCell<'static>>>)> {
     let table = R::TABLE;
-    let rows: Vec<Vec<JsonCell<'_>>> = serde_json::from_str(text).map_err(|e| Error::corrupt(table.name, e.to_string()))?;
+    let rows: Vec<Vec<JsonCell<'_>>> =
+        serde_json::from_str(text).map_err(|e| Error::corrupt(table.name, e.to_string()))?;
     let last_key = rows.last().map(|last| {
         key_at
             .iter()

@@ -88,7 +88,8 @@ async fn big_tables_read_back_whole_in_key_order(db: TestDb) {
         client.upsert(&[repository("acme/api"), repository("acme/web")]).await.unwrap();
     }
     acme.upsert(&rows).await.unwrap();
-    let theirs: Vec<Commit> = (0..100u64).map(|i| commit("acme/api", &format!("{:040x}", i * 7919 + 1), &[], 3)).collect();
+    let theirs: Vec<Commit> =
+        (0..100u64).map(|i| commit("acme/api", &format!("{:040x}", i * 7919 + 1), &[], 3)).collect();
     globex.upsert(&theirs).await.unwrap();
 
     let stored = acme.list::<Commit>().await.unwrap();

@@ -15,9 +15,15 @@ on_both_backends!(due_schedules_queue_one_job_each);
 async fn due_schedules_queue_one_job_each(db: TestDb) {
     let acme = db.client("acme").await;
     let key = SecretKey::generate();
-    let integration = add_github(&acme, &key, "https://api.github.com", &GithubSettings::new(RepoName::parse("acme/api").unwrap()), "t")
-        .await
-        .unwrap();
+    let integration = add_github(
+        &acme,
+        &key,
+        "https://api.github.com",
+        &GithubSettings::new(RepoName::parse("acme/api").unwrap()),
+        "t",
+    )
+    .await
+    .unwrap();
     let due = Utc::now() - Duration::minutes(5);
     let hourly = acme
         .upsert_schedule(&NewJobSchedule {

@@ -23,7 +23,12 @@ pub struct ClientInfo {
 
 impl From<&Client> for ClientInfo {
     fn from(c: &Client) -> Self {
-        Self { id: c.id.get(), slug: c.slug.to_string(), branding: c.branding.clone(), created_at: c.created_at.to_rfc3339() }
+        Self {
+            id: c.id.get(),
+            slug: c.slug.to_string(),
+            branding: c.branding.clone(),
+            created_at: c.created_at.to_rfc3339(),
+        }
     }
 }
 
@@ -149,7 +154,11 @@ impl Api {
     pub async fn me(&self, principal: &Principal) -> Result<Option<User>> {
         match principal.subject {
             Subject::User(id) => Ok(Some(
-                self.client(principal).await?.user(id).await?.ok_or_else(|| ApiError::unauthenticated("unknown user"))?,
+                self.client(principal)
+                    .await?
+                    .user(id)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthenticated("unknown user"))?,
             )),
             Subject::ApiToken(_) => Ok(None),
         }
@@ -182,14 +191,19 @@ impl Api {
         if display_name.is_empty() || display_name.len() > 200 {
             return Err(ApiError::invalid("display_name", "must be 1 to 200 characters"));
         }
-        let user =
-            client.upsert_user(&NewUser { email, display_name: display_name.to_owned(), role: role(&request.role)? }).await?;
+        let user = client
+            .upsert_user(&NewUser { email, display_name: display_name.to_owned(), role: role(&request.role)? })
+            .await?;
         Ok(self.invitation(&client, user))
     }
 
     fn invitation(&self, client: &pulse_core::ClientStore, user: User) -> InvitedUser {
         let ttl = self.config().invite_ttl;
-        InvitedUser { invitation: self.keys().issue_invite(client.id(), user.id, ttl), user, invitation_expires_in: ttl.as_secs() }
+        InvitedUser {
+            invitation: self.keys().issue_invite(client.id(), user.id, ttl),
+            user,
+            invitation_expires_in: ttl.as_secs(),
+        }
     }
 
     pub async fn set_user_role(&self, principal: &Principal, id: UserId, role_text: &str) -> Result<User> {
@@ -214,7 +228,11 @@ impl Api {
         Ok(self.client(principal).await?.api_tokens().await?)
     }
 
-    pub async fn create_api_token(&self, principal: &Principal, request: &NewApiTokenRequest) -> Result<CreatedApiToken> {
+    pub async fn create_api_token(
+        &self,
+        principal: &Principal,
+        request: &NewApiTokenRequest,
+    ) -> Result<CreatedApiToken> {
         require(principal, Permission::Administer, "create API tokens")?;
         let expires_at = match request.expires_at.as_deref() {
             None => None,
@@ -224,7 +242,12 @@ impl Api {
                     .to_utc(),
             ),
         };
-        let new = NewApiToken { name: request.name.clone(), role: role(&request.role)?, created_by: principal.actor(), expires_at };
+        let new = NewApiToken {
+            name: request.name.clone(),
+            role: role(&request.role)?,
+            created_by: principal.actor(),
+            expires_at,
+        };
         let (secret, info) = self.client(principal).await?.create_api_token(&new).await?;
         Ok(CreatedApiToken { token: secret.expose_secret().to_owned(), info })
     }
@@ -241,7 +264,11 @@ impl Api {
         Ok(self.client(principal).await?.integrations().await?.into_iter().map(Into::into).collect())
     }
 
-    pub async fn add_integration(&self, principal: &Principal, request: &NewIntegrationRequest) -> Result<IntegrationInfo> {
+    pub async fn add_integration(
+        &self,
+        principal: &Principal,
+        request: &NewIntegrationRequest,
+    ) -> Result<IntegrationInfo> {
         require(principal, Permission::Administer, "add integrations")?;
         let key = self.config().secret_key.as_ref().ok_or_else(|| ApiError::Unavailable {
             reason: "the server has no PULSE_SECRET_KEY to seal credentials with".into(),

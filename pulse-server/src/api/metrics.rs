@@ -104,7 +104,13 @@ struct Scope {
 }
 
 impl Scope {
-    fn parse(from: &str, to: &str, project: &Option<String>, repo: &Option<String>, team: &Option<String>) -> Result<Self> {
+    fn parse(
+        from: &str,
+        to: &str,
+        project: &Option<String>,
+        repo: &Option<String>,
+        team: &Option<String>,
+    ) -> Result<Self> {
         let field = |name: &'static str, text: &str| {
             parse_date_or_timestamp(text).map_err(|_| {
                 ApiError::invalid(name, format!("{text:?} is neither YYYY-MM-DD nor an RFC 3339 timestamp"))
@@ -155,7 +161,13 @@ fn to_json<T: Serialize>(report: &T) -> Bytes {
 impl Api {
     /// Looks `detail` up in the cache under the caller's client and data version, or
     /// computes it with `compute` and caches it.
-    async fn cached<F, Fut>(&self, principal: &Principal, kind: MetricsKind, detail: String, compute: F) -> Result<CachedReport>
+    async fn cached<F, Fut>(
+        &self,
+        principal: &Principal,
+        kind: MetricsKind,
+        detail: String,
+        compute: F,
+    ) -> Result<CachedReport>
     where
         F: FnOnce(pulse_core::ClientStore) -> Fut,
         Fut: std::future::Future<Output = Result<Bytes>>,
@@ -182,7 +194,8 @@ impl Api {
             None | Some("") => None,
             Some(i) => Some(Period::parse(i)?),
         };
-        let detail = format!("{}\u{1f}{}\u{1f}{}", scope.key(), benchmark.as_str(), interval.map_or("", Period::as_str));
+        let detail =
+            format!("{}\u{1f}{}\u{1f}{}", scope.key(), benchmark.as_str(), interval.map_or("", Period::as_str));
         self.cached(principal, MetricsKind::Dora, detail, |client| async move {
             let mut query = scope.apply(client.metrics().dora()).benchmark(benchmark);
             if let Some(i) = interval {

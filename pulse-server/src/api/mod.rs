@@ -176,7 +176,10 @@ impl Api {
         let Some(limiter) = &self.inner.limiter else { return Ok(()) };
         limiter.check_key(&principal.client).map_err(|not_until| {
             ::metrics::counter!("pulse_rate_limited_total", "client" => principal.client.to_string()).increment(1);
-            ApiError::RateLimited { retry_after: not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())) }
+            ApiError::RateLimited {
+                retry_after: not_until
+                    .wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())),
+            }
         })
     }
 }
@@ -201,9 +204,5 @@ fn rate_limiter(per_second: u32) -> Option<ClientLimiter> {
 
 /// Refuses `principal` unless its role grants `permission`.
 fn require(principal: &Principal, permission: Permission, action: &'static str) -> Result<()> {
-    if principal.may(permission) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden { role: principal.role.as_str(), action })
-    }
+    if principal.may(permission) { Ok(()) } else { Err(ApiError::Forbidden { role: principal.role.as_str(), action }) }
 }

@@ -133,9 +133,8 @@ impl JwtKeys {
 
     /// Checks an access token and returns whom it speaks for.
     pub fn verify_access(&self, token: &str) -> Result<Principal, TokenError> {
-        let claims = decode::<AccessClaims>(token, &self.decoding, &validation(ACCESS_AUDIENCE))
-            .map_err(token_error)?
-            .claims;
+        let claims =
+            decode::<AccessClaims>(token, &self.decoding, &validation(ACCESS_AUDIENCE)).map_err(token_error)?.claims;
         let subject = Subject::parse_claim(&claims.sub).ok_or(TokenError::Invalid)?;
         Ok(Principal { client: ClientId::new(claims.client_id), role: claims.role, subject })
     }

@@ -52,7 +52,9 @@ async fn serve(
     use pulse_server::auth::{JwtKeys, Principal, Subject};
 
     let email = Email::parse("admin@demo.pulse").expect("a valid address");
-    let admin = client.upsert_user(&NewUser { email: email.clone(), display_name: "Demo admin".into(), role: Role::Admin }).await?;
+    let admin = client
+        .upsert_user(&NewUser { email: email.clone(), display_name: "Demo admin".into(), role: Role::Admin })
+        .await?;
     let password = random_password();
     client.set_password(admin.id, &Password::new(password.clone())?).await?;
 
@@ -60,17 +62,26 @@ async fn serve(
     let mut config = super::serve::config(addr, keys.clone());
     config.access_ttl = std::time::Duration::from_secs(12 * 3600);
     config.workers = 1;
-    let server = pulse_server::server::Server::bind(store.clone(), config.clone())
-        .await
-        .map_err(|e| crate::error::Error::Usage(format!("{e} (is another `pulse demo` running? try --addr 127.0.0.1:8001)")))?;
+    let server = pulse_server::server::Server::bind(store.clone(), config.clone()).await.map_err(|e| {
+        crate::error::Error::Usage(format!("{e} (is another `pulse demo` running? try --addr 127.0.0.1:8001)"))
+    })?;
     let url = format!("http://{}", server.local_addr());
-    let token = keys.issue_access(&Principal { client: client.id(), role: Role::Admin, subject: Subject::User(admin.id) }, config.access_ttl);
+    let token = keys.issue_access(
+        &Principal { client: client.id(), role: Role::Admin, subject: Subject::User(admin.id) },
+        config.access_ttl,
+    );
     println!("\nServing the demo at {url}  (Ctrl-C stops it)");
     println!("  API reference: {url}/api/v1/openapi.json");
     println!("  Sign in:       client `{}`, e-mail {}, password {password}", client.client().slug, email.as_str());
-    println!("  Try:\n    curl -H 'Authorization: Bearer {token}' \\\n      '{url}/api/v1/metrics/dora?project={project}&from={}&to={}&interval=month'",
-        from.format("%Y-%m-%d"), to.format("%Y-%m-%d"));
-    server.run(super::shutdown_signal()).await.map_err(|e| crate::error::Error::Usage(format!("the server failed: {e}")))?;
+    println!(
+        "  Try:\n    curl -H 'Authorization: Bearer {token}' \\\n      '{url}/api/v1/metrics/dora?project={project}&from={}&to={}&interval=month'",
+        from.format("%Y-%m-%d"),
+        to.format("%Y-%m-%d")
+    );
+    server
+        .run(super::shutdown_signal())
+        .await
+        .map_err(|e| crate::error::Error::Usage(format!("the server failed: {e}")))?;
     Ok(())
 }
 

@@ -190,7 +190,13 @@ pub async fn worker(global: &Global, args: WorkerArgs) -> Result<()> {
             .map_err(|e| crate::error::Error::Usage(format!("--redis-url: {e}")))?;
         let (events, origin) = (hub.subscribe(), format!("worker:{}", options.id));
         tokio::spawn(async move {
-            pulse_server::fanout::publish_events(&cache, events, &origin, pulse_server::fanout::Announce::OnPagesAndFinish).await
+            pulse_server::fanout::publish_events(
+                &cache,
+                events,
+                &origin,
+                pulse_server::fanout::Announce::OnPagesAndFinish,
+            )
+            .await
         });
     }
     println!("worker {} running {} job(s) at once; Ctrl-C stops it", options.id, options.concurrency);

@@ -39,9 +39,13 @@ pub struct ServeArgs {
 /// The signing secret from `PULSE_JWT_SECRET` (never a flag: flags show in `ps`).
 fn jwt_keys() -> Result<JwtKeys> {
     match std::env::var("PULSE_JWT_SECRET") {
-        Ok(secret) => JwtKeys::from_secret(secret.as_bytes()).map_err(|e| Error::Usage(format!("PULSE_JWT_SECRET: {e}"))),
+        Ok(secret) => {
+            JwtKeys::from_secret(secret.as_bytes()).map_err(|e| Error::Usage(format!("PULSE_JWT_SECRET: {e}")))
+        }
         Err(_) => {
-            eprintln!("warning: PULSE_JWT_SECRET is not set; using a random secret, so sessions end when the server stops");
+            eprintln!(
+                "warning: PULSE_JWT_SECRET is not set; using a random secret, so sessions end when the server stops"
+            );
             Ok(JwtKeys::random())
         }
     }

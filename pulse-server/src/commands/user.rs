@@ -93,7 +93,13 @@ pub async fn run(global: &Global, args: UserArgs) -> Result<()> {
             if let Some(var) = password_env {
                 client.set_password(user.id, &password(&var)?).await?;
             }
-            println!("user {} <{}> is {} of client `{}`", user.id, user.email.as_str(), user.role.as_str(), client.client().slug);
+            println!(
+                "user {} <{}> is {} of client `{}`",
+                user.id,
+                user.email.as_str(),
+                user.role.as_str(),
+                client.client().slug
+            );
         }
         UserCommand::List => {
             for u in client.users().await? {
@@ -105,7 +111,10 @@ pub async fn run(global: &Global, args: UserArgs) -> Result<()> {
             println!("user {id} is now {role}");
         }
         UserCommand::SetPassword { email, password_env } => {
-            let user = client.user_by_email(&Email::parse(&email)?).await?.ok_or(pulse_core::Error::NotFound { entity: "user" })?;
+            let user = client
+                .user_by_email(&Email::parse(&email)?)
+                .await?
+                .ok_or(pulse_core::Error::NotFound { entity: "user" })?;
             client.set_password(user.id, &password(&password_env)?).await?;
             println!("password of {email} set");
         }
@@ -128,7 +137,12 @@ pub async fn tokens(global: &Global, args: TokenArgs) -> Result<()> {
             let expires_at = expires.as_deref().map(pulse_core::dates::parse_date_or_timestamp).transpose()?;
             let new = NewApiToken { name, role: Role::parse(&role)?, created_by: actor(), expires_at };
             let (secret, token) = client.create_api_token(&new).await?;
-            eprintln!("API token {} `{}` ({}) created; its secret is shown only now:", token.id, token.name, token.role.as_str());
+            eprintln!(
+                "API token {} `{}` ({}) created; its secret is shown only now:",
+                token.id,
+                token.name,
+                token.role.as_str()
+            );
             println!("{}", secret.expose_secret());
         }
         TokenCommand::List => {

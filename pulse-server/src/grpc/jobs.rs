@@ -98,7 +98,6 @@ impl From<ProgressEvent> for proto::ProgressEvent {
     }
 }
 
-
 type EventStream = Pin<Box<dyn Stream<Item = Result<proto::ProgressEvent, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]

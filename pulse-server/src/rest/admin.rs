@@ -25,7 +25,11 @@ pub async fn client(State(api): State<Api>, Caller(p): Caller) -> Result<Json<Cl
 #[utoipa::path(put, path = "/client/branding", tag = "admin", security(("bearer" = [])),
     request_body(content = serde_json::Value, description = "`{display_name, logo_url?, primary_color?, accent_color?}`"),
     responses((status = 200, description = "The client", body = serde_json::Value), (status = 403, description = "Admins only")))]
-pub async fn set_branding(State(api): State<Api>, Caller(p): Caller, Body(b): Body<Branding>) -> Result<Json<ClientInfo>, ApiError> {
+pub async fn set_branding(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Body(b): Body<Branding>,
+) -> Result<Json<ClientInfo>, ApiError> {
     Ok(Json(api.set_branding(&p, &b).await?))
 }
 
@@ -60,7 +64,12 @@ pub struct RoleChange {
 #[utoipa::path(patch, path = "/users/{id}", tag = "admin", params(("id" = i64, Path)), request_body = RoleChange,
     security(("bearer" = [])),
     responses((status = 200, description = "The user", body = serde_json::Value), (status = 404, description = "No such user")))]
-pub async fn set_role(State(api): State<Api>, Caller(p): Caller, Id(id): Id, Body(r): Body<RoleChange>) -> Result<Json<User>, ApiError> {
+pub async fn set_role(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Id(id): Id,
+    Body(r): Body<RoleChange>,
+) -> Result<Json<User>, ApiError> {
     Ok(Json(api.set_user_role(&p, UserId::new(id), &r.role).await?))
 }
 
@@ -134,14 +143,22 @@ pub async fn projects(State(api): State<Api>, Caller(p): Caller) -> Result<Json<
 /// One project.
 #[utoipa::path(get, path = "/projects/{name}", tag = "admin", params(("name" = String, Path)), security(("bearer" = [])),
     responses((status = 200, description = "The project", body = serde_json::Value), (status = 404, description = "No such project")))]
-pub async fn project(State(api): State<Api>, Caller(p): Caller, Path(name): Path<String>) -> Result<Json<Project>, ApiError> {
+pub async fn project(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Project>, ApiError> {
     Ok(Json(api.project(&p, &name).await?))
 }
 
 /// Deletes a project (its repositories' data stays). Admins.
 #[utoipa::path(delete, path = "/projects/{name}", tag = "admin", params(("name" = String, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such project")))]
-pub async fn delete_project(State(api): State<Api>, Caller(p): Caller, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_project(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     api.delete_project(&p, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }

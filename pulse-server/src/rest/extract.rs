@@ -2,8 +2,8 @@
 //! bearer token), JSON bodies, query strings and numeric path ids.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, Uri, header};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri, header};
 use serde::de::DeserializeOwned;
 
 use crate::api::{Api, ApiError};
@@ -23,7 +23,9 @@ pub fn bearer<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Result<&'a str, ApiEr
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let text = value.to_str().map_err(|_| ApiError::unauthenticated("malformed Authorization header"))?;
         return match text.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                Ok(token.trim())
+            }
             _ => Err(ApiError::unauthenticated("expected `Authorization: Bearer <token>`")),
         };
     }

@@ -15,7 +15,11 @@ use crate::api::{Api, ApiError, ImportResult};
     responses((status = 200, description = "What was written", body = ImportResult),
         (status = 422, description = "A line was rejected; nothing was written (the body names file, line and field)"),
         (status = 403, description = "Viewers cannot import; project.json needs an admin")))]
-pub async fn many(State(api): State<Api>, Caller(p): Caller, mut multipart: Multipart) -> Result<Json<ImportResult>, ApiError> {
+pub async fn many(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    mut multipart: Multipart,
+) -> Result<Json<ImportResult>, ApiError> {
     let mut files = Vec::new();
     loop {
         let field = multipart.next_field().await.map_err(|e| ApiError::invalid("multipart body", e.body_text()))?;
@@ -38,6 +42,11 @@ pub async fn many(State(api): State<Api>, Caller(p): Caller, mut multipart: Mult
     request_body(content_type = "application/x-ndjson", description = "The file's content"),
     responses((status = 200, description = "What was written", body = ImportResult),
         (status = 422, description = "A line was rejected; nothing was written")))]
-pub async fn one(State(api): State<Api>, Caller(p): Caller, Path(kind): Path<String>, body: Bytes) -> Result<Json<ImportResult>, ApiError> {
+pub async fn one(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> Result<Json<ImportResult>, ApiError> {
     Ok(Json(api.import(&p, vec![(kind, body)]).await?))
 }

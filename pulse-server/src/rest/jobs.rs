@@ -19,7 +19,11 @@ pub struct ListJobs {
 /// The client's jobs, newest first.
 #[utoipa::path(get, path = "/jobs", tag = "jobs", params(ListJobs), security(("bearer" = [])),
     responses((status = 200, description = "Jobs", body = serde_json::Value)))]
-pub async fn list(State(api): State<Api>, Caller(p): Caller, Params(q): Params<ListJobs>) -> Result<Json<Vec<Job>>, ApiError> {
+pub async fn list(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Params(q): Params<ListJobs>,
+) -> Result<Json<Vec<Job>>, ApiError> {
     Ok(Json(api.jobs(&p, q.limit).await?))
 }
 

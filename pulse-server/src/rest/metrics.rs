@@ -11,7 +11,10 @@ use crate::api::{Api, ApiError, CachedReport, DoraQuery, ExplainQuery, MetricQue
 fn report(report: CachedReport) -> Response {
     let cache = HeaderValue::from_static(if report.cached { "hit" } else { "miss" });
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::HeaderName::from_static("x-pulse-cache"), cache)],
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::HeaderName::from_static("x-pulse-cache"), cache),
+        ],
         report.json,
     )
         .into_response()
@@ -22,7 +25,11 @@ fn report(report: CachedReport) -> Response {
     security(("bearer" = [])),
     responses((status = 200, description = "The DORA report (spec §5), with `series` when an interval was asked for", body = serde_json::Value),
         (status = 400, description = "A parameter did not parse"), (status = 401, description = "No valid token")))]
-pub async fn dora(State(api): State<Api>, Caller(p): Caller, Params(q): Params<DoraQuery>) -> Result<Response, ApiError> {
+pub async fn dora(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Params(q): Params<DoraQuery>,
+) -> Result<Response, ApiError> {
     Ok(report(api.dora(&p, &q).await?))
 }
 
@@ -31,7 +38,11 @@ pub async fn dora(State(api): State<Api>, Caller(p): Caller, Params(q): Params<D
     security(("bearer" = [])),
     responses((status = 200, description = "The records behind the metric", body = serde_json::Value),
         (status = 400, description = "A parameter did not parse")))]
-pub async fn explain(State(api): State<Api>, Caller(p): Caller, Params(q): Params<ExplainQuery>) -> Result<Response, ApiError> {
+pub async fn explain(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Params(q): Params<ExplainQuery>,
+) -> Result<Response, ApiError> {
     Ok(report(api.explain(&p, &q).await?))
 }
 
@@ -39,7 +50,11 @@ pub async fn explain(State(api): State<Api>, Caller(p): Caller, Params(q): Param
 #[utoipa::path(get, path = "/metrics/pull-requests", tag = "metrics", params(MetricQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The PR flow report", body = serde_json::Value)))]
-pub async fn pull_requests(State(api): State<Api>, Caller(p): Caller, Params(q): Params<MetricQuery>) -> Result<Response, ApiError> {
+pub async fn pull_requests(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Params(q): Params<MetricQuery>,
+) -> Result<Response, ApiError> {
     Ok(report(api.pull_request_flow(&p, &q).await?))
 }
 
@@ -47,6 +62,10 @@ pub async fn pull_requests(State(api): State<Api>, Caller(p): Caller, Params(q):
 #[utoipa::path(get, path = "/metrics/jira", tag = "metrics", params(MetricQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The Jira flow report", body = serde_json::Value)))]
-pub async fn jira(State(api): State<Api>, Caller(p): Caller, Params(q): Params<MetricQuery>) -> Result<Response, ApiError> {
+pub async fn jira(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Params(q): Params<MetricQuery>,
+) -> Result<Response, ApiError> {
     Ok(report(api.jira_flow(&p, &q).await?))
 }

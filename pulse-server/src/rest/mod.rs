@@ -47,7 +47,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "operator",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("operator token").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("operator token").build(),
+            ),
         );
     }
 }

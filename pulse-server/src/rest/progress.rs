@@ -18,7 +18,12 @@ use crate::api::{Api, ApiError};
     security(("bearer" = [])),
     responses((status = 101, description = "WebSocket of progress events (JSON text messages)"),
         (status = 404, description = "No such job in your client")))]
-pub async fn one(State(api): State<Api>, Caller(p): Caller, Id(id): Id, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
+pub async fn one(
+    State(api): State<Api>,
+    Caller(p): Caller,
+    Id(id): Id,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
     let events = api.progress(&p, Some(JobId::new(id))).await?;
     Ok(ws.on_upgrade(move |socket| forward(socket, events, true)))
 }
@@ -31,8 +36,11 @@ pub async fn all(State(api): State<Api>, Caller(p): Caller, ws: WebSocketUpgrade
     Ok(ws.on_upgrade(move |socket| forward(socket, events, false)))
 }
 
-
-async fn forward(socket: WebSocket, events: impl Stream<Item = ProgressEvent> + Send + 'static, close_after_final: bool) {
+async fn forward(
+    socket: WebSocket,
+    events: impl Stream<Item = ProgressEvent> + Send + 'static,
+    close_after_final: bool,
+) {
     let (mut sink, mut incoming) = socket.split();
     let mut events = std::pin::pin!(events);
     loop {

@@ -51,7 +51,10 @@ pub async fn logout(State(api): State<Api>, Body(r): Body<RefreshRequest>) -> Re
     responses((status = 200, description = "A session", body = Session),
         (status = 401, description = "Invalid or expired invitation"),
         (status = 409, description = "The invitation was already used")))]
-pub async fn accept_invitation(State(api): State<Api>, Body(r): Body<AcceptInvitation>) -> Result<Json<Session>, ApiError> {
+pub async fn accept_invitation(
+    State(api): State<Api>,
+    Body(r): Body<AcceptInvitation>,
+) -> Result<Json<Session>, ApiError> {
     Ok(Json(api.accept_invite(&r.invitation, &r.password).await?))
 }
 

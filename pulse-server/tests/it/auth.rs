@@ -51,14 +51,31 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
     let header_hs512 = b64(br#"{"alg":"HS512","typ":"JWT"}"#);
 
     let cases: Vec<(&str, String)> = vec![
-        ("expired", keys().sign(&AccessClaims { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600, ..claims(acme.id.get(), sub.clone()) })),
-        ("not yet valid", keys().sign(&AccessClaims { nbf: now() + 3600, exp: now() + 7200, ..claims(acme.id.get(), sub.clone()) })),
+        (
+            "expired",
+            keys().sign(&AccessClaims {
+                iat: now() - 7200,
+                nbf: now() - 7200,
+                exp: now() - 3600,
+                ..claims(acme.id.get(), sub.clone())
+            }),
+        ),
+        (
+            "not yet valid",
+            keys().sign(&AccessClaims { nbf: now() + 3600, exp: now() + 7200, ..claims(acme.id.get(), sub.clone()) }),
+        ),
         ("wrong signature", other_key.sign(&claims(acme.id.get(), sub.clone()))),
         ("alg none", format!("{header_none}.{payload}.")),
         ("alg none with a signature", format!("{header_none}.{payload}.{signature}")),
         ("another algorithm", format!("{header_hs512}.{payload}.{signature}")),
-        ("wrong audience", keys().sign(&AccessClaims { aud: "pulse-invite".into(), ..claims(acme.id.get(), sub.clone()) })),
-        ("wrong issuer", keys().sign(&AccessClaims { iss: "someone-else".into(), ..claims(acme.id.get(), sub.clone()) })),
+        (
+            "wrong audience",
+            keys().sign(&AccessClaims { aud: "pulse-invite".into(), ..claims(acme.id.get(), sub.clone()) }),
+        ),
+        (
+            "wrong issuer",
+            keys().sign(&AccessClaims { iss: "someone-else".into(), ..claims(acme.id.get(), sub.clone()) }),
+        ),
         ("tampered client", format!("{}.{forged_payload}.{signature}", good.split('.').next().unwrap())),
         ("unknown subject kind", keys().sign(&claims(acme.id.get(), "root:1".into()))),
         ("not a JWT", "hello".into()),
@@ -81,7 +98,8 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
     assert_eq!(http.get("/client", &keys().sign(&claims(987_654, sub.clone()))).await.0, 401);
     // Malformed Authorization headers.
     for header in ["Basic dXNlcjpwdw==", "Bearer", "Bearer    ", "token abc"] {
-        let response = http.client.get(format!("{}/client", http.base)).header("authorization", header).send().await.unwrap();
+        let response =
+            http.client.get(format!("{}/client", http.base)).header("authorization", header).send().await.unwrap();
         assert_eq!(response.status(), 401, "{header}");
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
     }
@@ -99,7 +117,14 @@ async fn roles_stop_at_their_limits() {
     assert_eq!(http.get(&format!("/metrics/dora?{}", window()), &acme.viewer).await.0, 200);
     assert!(forbidden(http.post("/jobs", &acme.viewer, json!({ "kind": "derive" })).await));
     assert!(forbidden(http.post(&format!("/jobs/{}/retry", acme.job), &acme.viewer, json!({})).await));
-    let response = http.client.post(format!("{}/import/deployments", http.base)).bearer_auth(&acme.viewer).body("").send().await.unwrap();
+    let response = http
+        .client
+        .post(format!("{}/import/deployments", http.base))
+        .bearer_auth(&acme.viewer)
+        .body("")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
 
     // Users run syncs, but administer nothing.
@@ -143,7 +168,8 @@ async fn refresh_token_reuse_ends_the_family(db: TestDb) {
     let (_, session) = http.send("POST", "/auth/login", None, Some(login)).await;
     let mut chain = vec![session["refresh_token"].as_str().unwrap().to_owned()];
     for _ in 0..3 {
-        let (status, next) = http.send("POST", "/auth/refresh", None, Some(json!({ "refresh_token": chain.last().unwrap() }))).await;
+        let (status, next) =
+            http.send("POST", "/auth/refresh", None, Some(json!({ "refresh_token": chain.last().unwrap() }))).await;
         assert_eq!(status, 200);
         chain.push(next["refresh_token"].as_str().unwrap().to_owned());
     }

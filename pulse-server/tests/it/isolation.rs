@@ -9,7 +9,7 @@ use pulse_core::testing::TestDb;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::support::{Http, TestServer, Tenant, tenant, window};
+use crate::support::{Http, Tenant, TestServer, tenant, window};
 
 pulse_core::on_both_backends!(other_clients_ids_do_not_exist, lists_and_streams_show_only_the_callers_client);
 
@@ -65,12 +65,28 @@ async fn other_clients_ids_do_not_exist(db: TestDb) {
     let role = Some(json!({ "role": "viewer" }));
     same_as_missing(&http, admin, "PATCH", &format!("/users/{}", globex.admin_id), "/users/987654", role).await;
     same_as_missing(&http, admin, "DELETE", &format!("/users/{}", globex.user_id), "/users/987654", None).await;
-    same_as_missing(&http, admin, "DELETE", &format!("/api-tokens/{}", globex.api_token_id), "/api-tokens/987654", None)
+    same_as_missing(
+        &http,
+        admin,
+        "DELETE",
+        &format!("/api-tokens/{}", globex.api_token_id),
+        "/api-tokens/987654",
+        None,
+    )
+    .await;
+    same_as_missing(
+        &http,
+        admin,
+        "DELETE",
+        &format!("/integrations/{}", globex.integration),
+        "/integrations/987654",
+        None,
+    )
+    .await;
+    same_as_missing(&http, admin, "GET", &format!("/projects/{secret_project}"), "/projects/no-such-project", None)
         .await;
-    same_as_missing(&http, admin, "DELETE", &format!("/integrations/{}", globex.integration), "/integrations/987654", None)
+    same_as_missing(&http, admin, "DELETE", &format!("/projects/{secret_project}"), "/projects/no-such-project", None)
         .await;
-    same_as_missing(&http, admin, "GET", &format!("/projects/{secret_project}"), "/projects/no-such-project", None).await;
-    same_as_missing(&http, admin, "DELETE", &format!("/projects/{secret_project}"), "/projects/no-such-project", None).await;
     let w = window();
     same_as_missing(
         &http,
@@ -102,7 +118,10 @@ async fn other_clients_ids_do_not_exist(db: TestDb) {
     // Nothing of globex changed.
     assert_eq!(globex.store.jobs(100).await.unwrap(), before_jobs);
     assert_eq!(globex.store.users().await.unwrap(), before_users);
-    assert_eq!(globex.store.api_tokens().await.unwrap().iter().filter(|t| t.revoked_at.is_none()).count(), before_tokens.len());
+    assert_eq!(
+        globex.store.api_tokens().await.unwrap().iter().filter(|t| t.revoked_at.is_none()).count(),
+        before_tokens.len()
+    );
     assert_eq!(globex.store.integrations().await.unwrap().len(), before_integrations);
     assert_eq!(globex.store.projects().await.unwrap(), before_projects);
     assert_eq!(http.get("/client", &globex.api_token).await.0, 200, "globex's token still works");
@@ -140,7 +159,8 @@ async fn lists_and_streams_show_only_the_callers_client(db: TestDb) {
     assert_eq!(status, 201);
     let (status, acme_job) = http.post("/jobs", &acme.user, json!({ "kind": "derive" })).await;
     assert_eq!(status, 201);
-    let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+    let message =
+        tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
     let event: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
     assert_eq!(event["client"], acme.id.get(), "{event}");
     assert_eq!(event["job"], acme_job["id"], "{event}");

@@ -4,10 +4,10 @@
 mod auth;
 mod crash;
 mod demo;
-mod grpc;
 #[path = "../../../pulse-connectors/tests/it/fake_github.rs"]
 #[allow(dead_code)]
 mod fake_github;
+mod grpc;
 mod isolation;
 mod redis;
 mod rest;

@@ -70,7 +70,8 @@ async fn instances_share_answers_and_hear_of_imports(db: TestDb) {
 
     // An import through instance A.
     let stored: Vec<pulse_core::model::Deployment> = acme.store.list().await.unwrap();
-    let mut pushed = stored.iter().filter(|d| d.environment == "production").max_by_key(|d| d.finished_at).unwrap().clone();
+    let mut pushed =
+        stored.iter().filter(|d| d.environment == "production").max_by_key(|d| d.finished_at).unwrap().clone();
     pushed.id = "pushed-through-a".into();
     pushed.finished_at = chrono::Utc::now() - chrono::Duration::hours(2);
     pushed.started_at = None;
@@ -123,7 +124,8 @@ async fn progress_reaches_listeners_on_other_instances(db: TestDb) {
     let http = a.http();
     let (status, job) = http.post("/jobs", &acme.user, json!({ "kind": "derive" })).await;
     assert_eq!(status, 201);
-    let message = tokio::time::timeout(Duration::from_secs(10), acme_on_b.next()).await.expect("an event").unwrap().unwrap();
+    let message =
+        tokio::time::timeout(Duration::from_secs(10), acme_on_b.next()).await.expect("an event").unwrap().unwrap();
     let event: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
     assert_eq!((event["client"].as_i64(), &event["job"]), (Some(acme.id.get()), &job["id"]));
     assert_eq!(event["to"], "PENDING");
@@ -158,7 +160,8 @@ async fn a_separate_worker_streams_progress_and_announces_changes(db: TestDb) {
     fake.set_base(&github.uri());
 
     let http = server.http();
-    let integration = json!({ "kind": "github", "repo": "acme/api", "api_url": github.uri(), "token": "ghp_worker_test" });
+    let integration =
+        json!({ "kind": "github", "repo": "acme/api", "api_url": github.uri(), "token": "ghp_worker_test" });
     let (status, added) = http.post("/integrations", &acme.admin, integration).await;
     assert_eq!(status, 201, "{added}");
     let scope = window();

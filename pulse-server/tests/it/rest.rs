@@ -25,10 +25,10 @@ async fn login_refresh_logout_and_invitations(db: TestDb) {
     let http = server.http();
 
     // Login: a session; every wrong part gets the same answer.
-    let login = |client: &str, email: String, password: &str| {
-        json!({ "client": client, "email": email, "password": password })
-    };
-    let (status, session) = http.send("POST", "/auth/login", None, Some(login("acme", email("acme", "user"), PASSWORD))).await;
+    let login =
+        |client: &str, email: String, password: &str| json!({ "client": client, "email": email, "password": password });
+    let (status, session) =
+        http.send("POST", "/auth/login", None, Some(login("acme", email("acme", "user"), PASSWORD))).await;
     assert_eq!(status, 200, "{session}");
     assert_eq!(session["role"], "user");
     assert_eq!(session["token_type"], "Bearer");
@@ -63,7 +63,8 @@ async fn login_refresh_logout_and_invitations(db: TestDb) {
     assert_eq!(status, 401, "reuse of a spent token revokes its successors");
 
     // Logout ends a session.
-    let (_, fresh) = http.send("POST", "/auth/login", None, Some(login("acme", email("acme", "admin"), PASSWORD))).await;
+    let (_, fresh) =
+        http.send("POST", "/auth/login", None, Some(login("acme", email("acme", "admin"), PASSWORD))).await;
     let refresh = fresh["refresh_token"].as_str().unwrap();
     let (status, _) = http.send("POST", "/auth/logout", None, Some(json!({ "refresh_token": refresh }))).await;
     assert_eq!(status, 204);
@@ -91,8 +92,14 @@ async fn login_refresh_logout_and_invitations(db: TestDb) {
     let short = json!({ "invitation": invitation, "password": "short" });
     let (status, _) = http.send("POST", "/auth/invitations/accept", None, Some(short)).await;
     assert_eq!(status, 400);
-    let (status, body) =
-        http.send("POST", "/auth/invitations/accept", None, Some(json!({ "invitation": "x.y.z", "password": "long enough!" }))).await;
+    let (status, body) = http
+        .send(
+            "POST",
+            "/auth/invitations/accept",
+            None,
+            Some(json!({ "invitation": "x.y.z", "password": "long enough!" })),
+        )
+        .await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"));
     server.stop().await;
 }
@@ -103,24 +110,35 @@ async fn metrics_routes_answer_and_cache(db: TestDb) {
     let http = server.http();
     let scope = format!("project={}&{}", acme.project, window());
 
-    let response = http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
+    let response =
+        http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-pulse-cache"], "miss");
     let first: Value = response.json().await.unwrap();
     assert!(first["deployment_frequency"]["deployments"].as_u64().unwrap() > 0, "{first}");
-    let response = http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
+    let response =
+        http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
     assert_eq!(response.headers()["x-pulse-cache"], "hit");
     assert_eq!(response.json::<Value>().await.unwrap(), first);
 
     // The same numbers as the library computes directly.
     let to = pulse_core::dates::start_of_day(chrono::Utc::now()) + chrono::Duration::days(1);
-    let direct = acme.store.metrics().dora().project(&acme.project).between(to - chrono::Duration::days(90), to).execute().await.unwrap();
+    let direct = acme
+        .store
+        .metrics()
+        .dora()
+        .project(&acme.project)
+        .between(to - chrono::Duration::days(90), to)
+        .execute()
+        .await
+        .unwrap();
     assert_eq!(first, serde_json::to_value(&direct).unwrap());
 
     let (status, series) = http.get(&format!("/metrics/dora?{scope}&interval=month"), &acme.viewer).await;
     assert_eq!(status, 200);
     assert!(series["series"].as_array().is_some_and(|s| s.len() >= 3), "{series}");
-    let (status, explain) = http.get(&format!("/metrics/dora/explain?{scope}&metric=change_failure_rate"), &acme.viewer).await;
+    let (status, explain) =
+        http.get(&format!("/metrics/dora/explain?{scope}&metric=change_failure_rate"), &acme.viewer).await;
     assert_eq!(status, 200, "{explain}");
     let (status, prs) = http.get(&format!("/metrics/pull-requests?{scope}"), &acme.viewer).await;
     assert_eq!(status, 200, "{prs}");
@@ -143,7 +161,8 @@ async fn metrics_routes_answer_and_cache(db: TestDb) {
     }
     let (status, body) = http.send("GET", &format!("/metrics/dora?{scope}"), None, None).await;
     assert_eq!((status, code(&body)), (401, "unauthenticated"));
-    let (status, body) = http.get(&format!("/metrics/dora?{window}&project=nosuch", window = window()), &acme.viewer).await;
+    let (status, body) =
+        http.get(&format!("/metrics/dora?{window}&project=nosuch", window = window()), &acme.viewer).await;
     assert!(status == 404 || status == 400, "{status} {body}");
     server.stop().await;
 }
@@ -161,7 +180,8 @@ async fn job_routes_follow_the_state_machine(db: TestDb) {
     assert_eq!(detail["job"]["state"], "PENDING");
     assert_eq!(detail["history"].as_array().unwrap().len(), 1);
 
-    let (status, job) = http.post("/jobs", &acme.user, json!({ "kind": "sync", "integration": acme.integration.get() })).await;
+    let (status, job) =
+        http.post("/jobs", &acme.user, json!({ "kind": "sync", "integration": acme.integration.get() })).await;
     assert_eq!(status, 201, "{job}");
     assert_eq!((job["kind"].as_str(), job["integration"].as_i64()), (Some("sync"), Some(acme.integration.get())));
     let id = job["id"].as_i64().unwrap();
@@ -187,7 +207,8 @@ async fn job_routes_follow_the_state_machine(db: TestDb) {
     assert_eq!((status, job["state"].as_str()), (200, Some("CANCELLED")));
     let (status, detail) = http.get(&format!("/jobs/{id}"), &acme.viewer).await;
     assert_eq!(status, 200);
-    let actors: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|t| t["actor"].as_str().unwrap()).collect();
+    let actors: Vec<&str> =
+        detail["history"].as_array().unwrap().iter().map(|t| t["actor"].as_str().unwrap()).collect();
     assert!(actors.contains(&format!("api:user:{}", acme.admin_id).as_str()), "{actors:?}");
 
     let (status, body) = http.get("/jobs/999999", &acme.viewer).await;
@@ -224,11 +245,13 @@ async fn admin_routes_manage_the_client(db: TestDb) {
     let (status, users) = http.get("/users", &acme.admin).await;
     assert_eq!((status, users.as_array().unwrap().len()), (200, 3));
     assert!(users.to_string().find("password").is_none(), "no password hashes in listings");
-    let (status, user) =
-        http.send("PATCH", &format!("/users/{}", acme.viewer_id), Some(&acme.admin), Some(json!({ "role": "user" }))).await;
+    let (status, user) = http
+        .send("PATCH", &format!("/users/{}", acme.viewer_id), Some(&acme.admin), Some(json!({ "role": "user" })))
+        .await;
     assert_eq!((status, user["role"].as_str()), (200, Some("user")));
-    let (status, body) =
-        http.send("PATCH", &format!("/users/{}", acme.viewer_id), Some(&acme.admin), Some(json!({ "role": "root" }))).await;
+    let (status, body) = http
+        .send("PATCH", &format!("/users/{}", acme.viewer_id), Some(&acme.admin), Some(json!({ "role": "root" })))
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_argument"));
     let (status, body) = http.send("DELETE", &format!("/users/{}", acme.admin_id), Some(&acme.admin), None).await;
     assert_eq!((status, code(&body)), (409, "conflict"));
@@ -238,7 +261,8 @@ async fn admin_routes_manage_the_client(db: TestDb) {
     assert_eq!((status, code(&body)), (404, "not_found"));
 
     // API tokens: created with a secret shown once, listed without it, revoked.
-    let (status, created) = http.post("/api-tokens", &acme.admin, json!({ "name": "deploy-bot", "role": "user" })).await;
+    let (status, created) =
+        http.post("/api-tokens", &acme.admin, json!({ "name": "deploy-bot", "role": "user" })).await;
     assert_eq!(status, 201, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
     assert!(secret.starts_with(&format!("pulse_at_{}_", acme.id)));
@@ -268,9 +292,11 @@ async fn admin_routes_manage_the_client(db: TestDb) {
     assert!(!body.to_string().contains("ghp_secret_value"));
     let (status, body) = http.post("/integrations", &acme.user, github).await;
     assert_eq!((status, code(&body)), (403, "forbidden"));
-    let (status, _) = http.send("DELETE", &format!("/integrations/{}", acme.integration), Some(&acme.admin), None).await;
+    let (status, _) =
+        http.send("DELETE", &format!("/integrations/{}", acme.integration), Some(&acme.admin), None).await;
     assert_eq!(status, 204);
-    let (status, _) = http.send("DELETE", &format!("/integrations/{}", acme.integration), Some(&acme.admin), None).await;
+    let (status, _) =
+        http.send("DELETE", &format!("/integrations/{}", acme.integration), Some(&acme.admin), None).await;
     assert_eq!(status, 404);
 
     // Projects.
@@ -311,8 +337,16 @@ async fn import_routes_write_all_or_nothing(db: TestDb) {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert_eq!(code(&body), "invalid_import");
-    assert_eq!((body["error"]["file"].as_str(), body["error"]["line"].as_u64()), (Some("deployments.jsonl"), Some(2)), "{body}");
-    assert_eq!(acme.store.count::<pulse_core::model::Deployment>().await.unwrap(), stored.len() as u64, "nothing written");
+    assert_eq!(
+        (body["error"]["file"].as_str(), body["error"]["line"].as_u64()),
+        (Some("deployments.jsonl"), Some(2)),
+        "{body}"
+    );
+    assert_eq!(
+        acme.store.count::<pulse_core::model::Deployment>().await.unwrap(),
+        stored.len() as u64,
+        "nothing written"
+    );
 
     let response = http.client.post(&url).bearer_auth(&acme.viewer).body(line.clone()).send().await.unwrap();
     assert_eq!(response.status(), 403);
@@ -322,21 +356,33 @@ async fn import_routes_write_all_or_nothing(db: TestDb) {
     assert_eq!(summary["counts"]["deployments"], 1, "{summary}");
 
     // The cached answer is not served after the data changed.
-    let response = http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
+    let response =
+        http.client.get(format!("{}/metrics/dora?{scope}", http.base)).bearer_auth(&acme.viewer).send().await.unwrap();
     assert_eq!(response.headers()["x-pulse-cache"], "miss");
     let after: Value = response.json().await.unwrap();
     assert_eq!(deployments(&after), deployments(&before) + 1);
 
     // Several files at once, by multipart; a project.json needs an admin.
     let project = pulse_core::import::project_json(&acme.store.projects().await.unwrap()[0]).to_string();
-    let form = || {
-        reqwest::multipart::Form::new()
-            .text("deployments.jsonl", line.clone())
-            .text("project", project.clone())
-    };
-    let response = http.client.post(format!("{}/import", http.base)).bearer_auth(&acme.user).multipart(form()).send().await.unwrap();
+    let form =
+        || reqwest::multipart::Form::new().text("deployments.jsonl", line.clone()).text("project", project.clone());
+    let response = http
+        .client
+        .post(format!("{}/import", http.base))
+        .bearer_auth(&acme.user)
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
-    let response = http.client.post(format!("{}/import", http.base)).bearer_auth(&acme.admin).multipart(form()).send().await.unwrap();
+    let response = http
+        .client
+        .post(format!("{}/import", http.base))
+        .bearer_auth(&acme.admin)
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let response = http
         .client
@@ -347,7 +393,14 @@ async fn import_routes_write_all_or_nothing(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    let response = http.client.post(format!("{}/import/passwords", http.base)).bearer_auth(&acme.admin).body("{}").send().await.unwrap();
+    let response = http
+        .client
+        .post(format!("{}/import/passwords", http.base))
+        .bearer_auth(&acme.admin)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     server.stop().await;
 }
@@ -394,7 +447,8 @@ async fn operational_endpoints_and_the_openapi_document() {
     assert_eq!(ready, json!({ "ready": true, "database": "ok", "redis": "not configured" }));
     assert!(server.api.cache().redis().is_none());
 
-    let (status, _) = server.http().get(&format!("/metrics/dora?project={}&{}", acme.project, window()), &acme.viewer).await;
+    let (status, _) =
+        server.http().get(&format!("/metrics/dora?project={}&{}", acme.project, window()), &acme.viewer).await;
     assert_eq!(status, 200);
     // A job run by the in-process worker, to be counted.
     let (status, job) = server.http().post("/jobs", &acme.user, json!({ "kind": "derive" })).await;
@@ -411,7 +465,10 @@ async fn operational_endpoints_and_the_openapi_document() {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = response.text().await.unwrap();
     assert!(text.contains("pulse_http_requests_total{"), "{text}");
-    let dora = format!("pulse_http_requests_total{{method=\"GET\",route=\"/api/v1/metrics/dora\",status=\"200\",client=\"{}\"}}", acme.id);
+    let dora = format!(
+        "pulse_http_requests_total{{method=\"GET\",route=\"/api/v1/metrics/dora\",status=\"200\",client=\"{}\"}}",
+        acme.id
+    );
     assert!(text.contains(&dora), "{dora} missing: {text}");
     assert!(text.contains("pulse_http_request_duration_seconds"), "{text}");
     assert!(text.contains("pulse_jobs_total{kind=\"derive\",state=\"FINISHED\"}"), "{text}");
@@ -425,7 +482,9 @@ async fn operational_endpoints_and_the_openapi_document() {
     assert_eq!(response.status(), 200);
     let doc: Value = response.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/metrics/dora", "/jobs/{id}/pause", "/auth/login", "/import/{kind}", "/users/{id}", "/jobs/{id}/progress"] {
+    for path in
+        ["/metrics/dora", "/jobs/{id}/pause", "/auth/login", "/import/{kind}", "/users/{id}", "/jobs/{id}/progress"]
+    {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -461,7 +520,8 @@ async fn a_client_over_its_rate_is_refused_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allows_only_configured_origins() {
-    let server = TestServer::start_with(TestDb::sqlite().await, |c| c.cors_origins = vec!["https://dash.example".into()]).await;
+    let server =
+        TestServer::start_with(TestDb::sqlite().await, |c| c.cors_origins = vec!["https://dash.example".into()]).await;
     let client = reqwest::Client::new();
     let preflight = |origin: &'static str| {
         client
@@ -472,17 +532,20 @@ async fn cors_allows_only_configured_origins() {
             .send()
     };
     let allowed = preflight("https://dash.example").await.unwrap();
-    assert_eq!(allowed.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("https://dash.example"));
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()),
+        Some("https://dash.example")
+    );
     let refused = preflight("https://evil.example").await.unwrap();
     assert!(refused.headers().get("access-control-allow-origin").is_none());
 
     // A page on the allowed origin may read the headers it needs: the request id, the cache
     // result and, when rate-limited, when to retry.
-    let response = client.get(format!("{}/healthz", server.url)).header("origin", "https://dash.example").send().await.unwrap();
+    let response =
+        client.get(format!("{}/healthz", server.url)).header("origin", "https://dash.example").send().await.unwrap();
     let exposed = response.headers().get("access-control-expose-headers").unwrap().to_str().unwrap().to_owned();
     for name in ["x-request-id", "x-pulse-cache", "retry-after"] {
         assert!(exposed.contains(name), "{name} not in {exposed}");
     }
     server.stop().await;
 }
-

@@ -33,7 +33,8 @@ async fn stopping_the_server_gives_running_jobs_back_to_the_queue() {
     .await;
     let acme = tenant(&server, "acme", 1).await;
     let http = server.http();
-    let integration = json!({ "kind": "github", "repo": "acme/api", "api_url": github.uri(), "token": "ghp_shutdown_test" });
+    let integration =
+        json!({ "kind": "github", "repo": "acme/api", "api_url": github.uri(), "token": "ghp_shutdown_test" });
     let (status, added) = http.post("/integrations", &acme.admin, integration).await;
     assert_eq!(status, 201, "{added}");
     assert!(!added.to_string().contains("ghp_shutdown_test"), "credentials are never returned");

@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 
+use pulse_core::ClientStore;
 use pulse_core::auth::Password;
 use pulse_core::dates::start_of_day;
 use pulse_core::generate::{Generator, Scale};
 use pulse_core::ids::{ClientId, IntegrationId, UserId};
 use pulse_core::model::{Email, JobId, JobKind, NewApiToken, NewIntegration, NewJob, NewUser, Role};
 use pulse_core::testing::TestDb;
-use pulse_core::ClientStore;
 use pulse_server::api::Api;
 use pulse_server::auth::{JwtKeys, Principal, Subject};
 use pulse_server::config::ServerConfig;
@@ -114,7 +114,8 @@ impl Http {
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, json)
     }
 
