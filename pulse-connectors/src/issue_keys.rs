@@ -5,8 +5,10 @@ use std::sync::LazyLock;
 use pulse_core::ids::{IssueKey, JiraProjectKey};
 use regex::Regex;
 
-static KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9_])([A-Z][A-Z0-9_]{0,31}-[0-9]{1,9})(?:$|[^A-Za-z0-9])").unwrap());
+static KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9_])([A-Z][A-Z0-9_]{0,31}-[0-9]{1,9})(?:$|[^A-Za-z0-9])")
+        .expect("the issue-key pattern is valid")
+});
 
 /// The issue keys of `projects` mentioned in `text`, in order, without repeats. Only
 /// known projects count: `UTF-8` or `SHA-256` would otherwise look like keys.

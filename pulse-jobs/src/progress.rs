@@ -67,6 +67,16 @@ impl ProgressEvent {
         }
     }
 
+    /// The client whose data this event says changed: a page landed, or a job (a sync
+    /// or a derivation) finished. Cached answers of that client are stale from here.
+    pub fn landed_data(&self) -> Option<ClientId> {
+        match self {
+            ProgressEvent::PageDone { client, .. }
+            | ProgressEvent::StateChanged { client, to: JobState::Finished, .. } => Some(*client),
+            _ => None,
+        }
+    }
+
     /// Whether this event ends the job's run: it finished, failed or was cancelled. (A
     /// failed job may be retried, which starts a new run with new events.) Progress
     /// streams of one job close after it.
@@ -103,5 +113,33 @@ impl ProgressHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<ProgressEvent> {
         self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_and_finished_jobs_land_data_other_events_do_not() {
+        let (client, job) = (ClientId::new(3), JobId::new(7));
+        let changed =
+            |to| ProgressEvent::StateChanged { client, job, from: Some(JobState::Active), to, reason: String::new() };
+        let page = ProgressEvent::PageDone {
+            client,
+            job,
+            stream: "pull_requests".into(),
+            pages: 1,
+            items: 100,
+            records: 120,
+            requests: 1,
+            rate_limit_waits: 0,
+        };
+        assert_eq!(page.landed_data(), Some(client));
+        assert_eq!(changed(JobState::Finished).landed_data(), Some(client));
+        for to in [JobState::Active, JobState::Paused, JobState::Failed, JobState::Cancelled, JobState::Pending] {
+            assert_eq!(changed(to).landed_data(), None, "{to:?}");
+        }
+        assert!(changed(JobState::Failed).ends_run() && !changed(JobState::Paused).ends_run());
     }
 }

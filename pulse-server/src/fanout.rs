@@ -69,11 +69,7 @@ pub async fn publish_events(
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         };
-        let changed = match &event {
-            ProgressEvent::PageDone { client, .. }
-            | ProgressEvent::StateChanged { client, to: pulse_core::model::JobState::Finished, .. } => Some(*client),
-            _ => None,
-        };
+        let changed = event.landed_data();
         let envelope = Envelope { origin: origin.to_owned(), event };
         let payload = serde_json::to_string(&envelope).expect("events serialize");
         if let Err(e) = redis.publish::<_, _, ()>(cache.name("progress"), payload).await {

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use pulse_core::Store;
-use pulse_jobs::{ProgressEvent, ProgressHub, Runner, Worker, WorkerOptions};
+use pulse_jobs::{ProgressHub, Runner, Worker, WorkerOptions};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -146,11 +146,11 @@ async fn forget_versions_on_landing(api: Api, stopped: impl Future<Output = ()>)
         tokio::select! {
             _ = &mut stopped => return,
             event = events.recv() => match event {
-                Ok(ProgressEvent::StateChanged { client, to: pulse_core::model::JobState::Finished, .. }) => {
-                    api.data_changed(client).await;
+                Ok(event) => {
+                    if let Some(client) = event.landed_data() {
+                        api.data_changed(client).await;
+                    }
                 }
-                Ok(ProgressEvent::PageDone { client, .. }) => api.data_changed(client).await,
-                Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },

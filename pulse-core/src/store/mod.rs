@@ -191,6 +191,15 @@ impl Store {
     pub async fn clients(&self) -> Result<Vec<Client>> {
         admin::list_clients(self).await
     }
+
+    /// Whether the database answers (one trivial statement; for readiness checks).
+    pub async fn ping(&self) -> Result<()> {
+        match self.pool() {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+        }
+        Ok(())
+    }
 }
 
 async fn warn_if_rls_is_bypassed(pool: &PgPool) -> Result<()> {

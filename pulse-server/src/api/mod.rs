@@ -151,7 +151,7 @@ impl Api {
     /// Whether this instance can serve: the database answers, and Redis when one is
     /// configured (`/readyz` and the gRPC health service report it).
     pub async fn readiness(&self) -> Readiness {
-        Readiness { database: self.inner.store.clients().await.is_ok(), redis: self.inner.cache.redis_ready().await }
+        Readiness { database: self.inner.store.ping().await.is_ok(), redis: self.inner.cache.redis_ready().await }
     }
 
     /// Another instance announced a change (see [`MetricCache::announce_change`]).
