@@ -312,6 +312,11 @@ impl Http {
                         return Err(e);
                     }
                     self.inner.usage.retry();
+                    // A server asking for longer than we wait at all gets its error back,
+                    // as a rate limit that long would.
+                    if retry_after.is_some_and(|wait| wait > config.max_wait) {
+                        return Err(e);
+                    }
                     let backoff = retry_after.unwrap_or_else(|| self.backoff(attempts));
                     tracing::debug!(%endpoint, attempt = attempts, ?backoff, "retrying: {e}");
                     self.inner.sleeper.sleep(backoff).await;
@@ -322,7 +327,11 @@ impl Http {
                     if waits > config.max_rate_limit_waits {
                         return Err(last);
                     }
-                    let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    // `Retry-After` is the upstream's number: no value of it may overflow.
+                    let until = chrono::Duration::from_std(wait)
+                        .ok()
+                        .and_then(|wait| Utc::now().checked_add_signed(wait))
+                        .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC);
                     if wait > config.max_wait {
                         return Err(Error::RateLimited { host, until, kind });
                     }

@@ -220,6 +220,24 @@ async fn a_wait_beyond_the_limit_fails_as_rate_limited_and_writes_nothing(db: Te
     nothing_written(&client).await;
 }
 
+async fn absurd_retry_after_values_fail_cleanly_and_write_nothing(db: TestDb) {
+    // Far beyond any date (u64::MAX seconds), on a rate limit and on a server error.
+    for status in [429, 503] {
+        let answer = ResponseTemplate::new(status)
+            .insert_header("retry-after", u64::MAX.to_string().as_str())
+            .set_body_raw(r#"{"message":"come back much later"}"#, "application/json");
+        let server = repository_server(vec![answer]).await;
+        let client = db.client(&format!("acme-{status}")).await;
+        let (result, sleeper) = sync_repository(&client, &server).await;
+        match (status, result) {
+            (429, Err(Error::RateLimited { .. })) | (503, Err(Error::Status { status: 503, .. })) => {}
+            (_, other) => panic!("{status}: expected a typed error, got {other:?}"),
+        }
+        assert!(sleeper.waits().is_empty(), "{status}: waited {:?}", sleeper.waits());
+        nothing_written(&client).await;
+    }
+}
+
 async fn server_errors_are_retried_with_growing_backoff(db: TestDb) {
     let (status, headers, body) = pygithub("Exceptions.testNonJsonDataReturnedByGithub", 0);
     assert_eq!(status, 503);
@@ -351,6 +369,7 @@ on_both_backends!(
     primary_rate_limit_waits_then_succeeds,
     a_spent_quota_blocks_the_host_until_its_reset,
     a_wait_beyond_the_limit_fails_as_rate_limited_and_writes_nothing,
+    absurd_retry_after_values_fail_cleanly_and_write_nothing,
     server_errors_are_retried_with_growing_backoff,
     persistent_html_errors_fail_with_the_page_text_and_write_nothing,
     timeouts_are_retried,

@@ -168,8 +168,9 @@ impl Api {
         require(principal, Permission::Administer, "change the branding")?;
         let mut client = self.client(principal).await?;
         client.set_branding(branding).await?;
-        self.forget_client(principal.client);
-        Ok(ClientInfo::from(self.client(principal).await?.client()))
+        let info = ClientInfo::from(client.client());
+        self.remember_client(client);
+        Ok(info)
     }
 
     // ------------------------------------------------------------ users
@@ -234,14 +235,12 @@ impl Api {
         request: &NewApiTokenRequest,
     ) -> Result<CreatedApiToken> {
         require(principal, Permission::Administer, "create API tokens")?;
-        let expires_at = match request.expires_at.as_deref() {
-            None => None,
-            Some(t) => Some(
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .map_err(|_| ApiError::invalid("expires_at", "not an RFC 3339 timestamp"))?
-                    .to_utc(),
-            ),
-        };
+        let expires_at = request
+            .expires_at
+            .as_deref()
+            .map(pulse_core::dates::parse_date_or_timestamp)
+            .transpose()
+            .map_err(|_| ApiError::invalid("expires_at", "not a YYYY-MM-DD date or an RFC 3339 timestamp"))?;
         let new = NewApiToken {
             name: request.name.clone(),
             role: role(&request.role)?,

@@ -135,9 +135,9 @@ impl Api {
         Ok(client)
     }
 
-    /// Drops a cached handle (its branding changed).
-    fn forget_client(&self, id: ClientId) {
-        self.inner.clients.write().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    /// Replaces the cached handle of a client (its branding changed).
+    fn remember_client(&self, client: ClientStore) {
+        self.inner.clients.write().unwrap_or_else(|e| e.into_inner()).insert(client.id(), client);
     }
 
     /// Something changed this client's data (an import, a finished sync): cached answers
