@@ -78,7 +78,7 @@ impl JobHandler for Runner {
                     }
                 }
                 // New data makes the metric facts stale: bring them along.
-                ctx.client.refresh_facts().await?;
+                ctx.client.refresh_facts_if_stale().await?;
                 Ok(Outcome::Finished)
             }
         }

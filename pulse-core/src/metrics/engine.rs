@@ -166,6 +166,16 @@ impl ClientStore {
         Ok(self.derive_and_store().await?.1)
     }
 
+    /// [`refresh_facts`](Self::refresh_facts) when the data changed since the facts were
+    /// derived; `None` (and no work) when they are current, e.g. after a sync that landed
+    /// nothing.
+    pub async fn refresh_facts_if_stale(&self) -> Result<Option<RefreshSummary>> {
+        let mut tx = self.begin_read().await?;
+        let current = tx.facts_state().await?.is_current();
+        tx.commit().await?;
+        if current { Ok(None) } else { self.refresh_facts().await.map(Some) }
+    }
+
     async fn derive_and_store(&self) -> Result<(Arc<Snapshot>, RefreshSummary)> {
         let started = Instant::now();
         let mut tx = self.begin_read().await?;

@@ -80,6 +80,7 @@ async fn new_data_makes_facts_stale(db: TestDb) {
     let acme = db.client("acme").await;
     let org = Generator::new(Scale::Small).end(end()).generate();
     org.load(&acme).await.unwrap();
+    assert!(acme.refresh_facts_if_stale().await.unwrap().is_none(), "loading derived the facts: nothing to do");
     let window = (end() - Duration::days(7), end() + Duration::days(1));
     let before = acme.metrics().dora().between(window.0, window.1).execute().await.unwrap();
 
@@ -97,6 +98,8 @@ async fn new_data_makes_facts_stale(db: TestDb) {
     acme.upsert(&[next]).await.unwrap();
     let state = acme.begin_read().await.unwrap().facts_state().await.unwrap();
     assert!(!state.is_current(), "the write bumped the data version");
+    let refreshed = acme.refresh_facts_if_stale().await.unwrap().expect("stale facts are derived again");
+    assert_eq!(refreshed.version, state.data_version);
 
     let after = acme.metrics().dora().between(window.0, window.1).execute().await.unwrap();
     assert_eq!(after.metrics.deployment_frequency.deployments, before.metrics.deployment_frequency.deployments + 1);
