@@ -123,7 +123,7 @@ fn import_files(dir: &std::path::Path, url: &str, label: &str) {
         .output()
         .expect("run the import child");
     assert!(output.status.success(), "import child failed: {}", String::from_utf8_lossy(&output.stderr));
-    println!("\n## pulse import of the files, {label} (separate process)");
+    println!("\n## import of the files (what `pulse import` runs), {label} (separate process)");
     print!("{}", String::from_utf8_lossy(&output.stdout));
 }
 
