@@ -29,7 +29,7 @@ pub async fn observe_jobs(api: Api, stopped: impl Future<Output = ()>) {
         if !matches!(to, JobState::Finished | JobState::Failed | JobState::Cancelled) {
             continue;
         }
-        let Ok(store) = api.store().client_by_id(client).await else { continue };
+        let Ok(store) = api.client_by_id(client).await else { continue };
         if let Ok(Some(job)) = store.job(job).await {
             metrics::counter!("pulse_jobs_total", "kind" => job.kind.name(), "state" => to.as_str()).increment(1);
             if let (Some(started), Some(finished)) = (job.started_at, job.finished_at) {
@@ -61,7 +61,8 @@ async fn update_dora_gauges(api: &Api) -> pulse_core::Result<()> {
     let to = chrono::Utc::now();
     let from = to - chrono::Duration::days(30);
     for client in api.store().clients().await? {
-        let store = api.store().client_by_id(client.id).await?;
+        // The handle of a client listed a moment ago (deleted since: skip it).
+        let Ok(store) = api.client_by_id(client.id).await else { continue };
         for project in store.projects().await? {
             let report = store.metrics().dora().project(project.name.as_str()).between(from, to).execute().await?;
             let labels = [("client", client.slug.to_string()), ("project", project.name.to_string())];

@@ -116,7 +116,7 @@ impl Server {
             });
         }
 
-        let (app, health) = app(api.clone());
+        let (app, health) = router(api.clone());
         background.spawn(crate::grpc::report_health(api.clone(), health, stopped()));
         let grace = api.config().shutdown_grace;
         let stop_signal = stop_tx.clone();
@@ -158,13 +158,8 @@ async fn forget_versions_on_landing(api: Api, stopped: impl Future<Output = ()>)
     }
 }
 
-/// Every route with its layers: the service for the listener, and for in-process tests.
-pub fn router(api: Api) -> Router {
-    app(api).0
-}
-
-/// [`router`], and the gRPC health service's reporter.
-fn app(api: Api) -> (Router, tonic_health::server::HealthReporter) {
+/// Every route with its layers, and the gRPC health service's reporter.
+fn router(api: Api) -> (Router, tonic_health::server::HealthReporter) {
     let (rest, doc) = crate::rest::routes();
     let doc = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
     let rest = rest.route(

@@ -189,12 +189,6 @@ impl HttpBuilder {
         self
     }
 
-    /// Counts into an existing set of counters (e.g. one per job).
-    pub fn usage(mut self, usage: Arc<ApiUsage>) -> Self {
-        self.usage = Some(usage);
-        self
-    }
-
     pub fn build(self) -> Result<Http> {
         let base = Url::parse(self.base.trim_end_matches('/'))
             .ok()

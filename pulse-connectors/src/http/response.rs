@@ -1,7 +1,6 @@
 //! A received response, with the helpers every connector needs.
 
 use reqwest::header::HeaderMap;
-use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
@@ -36,10 +35,6 @@ impl Response {
         self.header("etag")
     }
 
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
     /// The body as UTF-8 text (raw payloads keep it verbatim).
     pub fn text(&self) -> Result<&str> {
         std::str::from_utf8(&self.body).map_err(|_| Error::malformed(&self.endpoint, "the body is not UTF-8"))
@@ -61,11 +56,6 @@ impl Response {
             };
             Error::malformed(&self.endpoint, reason)
         })
-    }
-
-    /// Like [`Response::json`] for owned types.
-    pub fn json_owned<T: DeserializeOwned>(&self) -> Result<T> {
-        self.json()
     }
 
     /// The `rel="next"` target of a `Link` header (GitHub's REST pagination).

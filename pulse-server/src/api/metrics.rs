@@ -58,8 +58,8 @@ pub struct ExplainQuery {
 }
 
 /// Which report a query asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum MetricsKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MetricsKind {
     Dora,
     Explain,
     PullRequests,

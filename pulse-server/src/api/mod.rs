@@ -29,7 +29,7 @@ pub use cache::MetricCache;
 pub use error::{ApiError, Result};
 pub use import::{ImportResult, MAX_IMPORT_BYTES};
 pub use jobs::{JobDetail, StartJob};
-pub use metrics::{CachedReport, DoraQuery, ExplainQuery, MetricQuery, MetricsKind};
+pub use metrics::{CachedReport, DoraQuery, ExplainQuery, MetricQuery};
 pub use session::{LoginRequest, Session};
 
 use crate::auth::{JwtKeys, Permission, Principal};
@@ -123,7 +123,8 @@ impl Api {
         self.client_by_id(principal.client).await
     }
 
-    async fn client_by_id(&self, id: ClientId) -> Result<ClientStore> {
+    /// A client's handle, from the cache of handles when it is there.
+    pub(crate) async fn client_by_id(&self, id: ClientId) -> Result<ClientStore> {
         if let Some(c) = self.inner.clients.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
             return Ok(c.clone());
         }

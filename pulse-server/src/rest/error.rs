@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::api::ApiError;
 
-pub fn status_of(e: &ApiError) -> StatusCode {
+fn status_of(e: &ApiError) -> StatusCode {
     match e {
         ApiError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -23,8 +23,8 @@ pub fn status_of(e: &ApiError) -> StatusCode {
     }
 }
 
-/// The error body as JSON (also sent over WebSocket before closing).
-pub fn body_of(e: &ApiError) -> serde_json::Value {
+/// The error body as JSON.
+fn body_of(e: &ApiError) -> serde_json::Value {
     let mut error = json!({ "code": e.code(), "message": e.to_string() });
     if let ApiError::Import(i) = e {
         error["file"] = json!(i.file);
