@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::Duration;
 use pulse_core::Store;
-use pulse_core::model::{Cadence, JobKind, JobState, NewJob, Timestamp};
+use pulse_core::model::{Cadence, JobKind, NewJob, Timestamp};
 
 use crate::error::{Error, Result};
 
@@ -38,11 +38,7 @@ pub async fn enqueue_due(store: &Store, now: Timestamp) -> Result<usize> {
         if !client.take_schedule_run(schedule_id, due, now, next).await? {
             continue;
         }
-        let busy = client.jobs(200).await?.into_iter().any(|j| {
-            j.schedule == Some(schedule_id)
-                && matches!(j.state, JobState::Pending | JobState::Active | JobState::Paused)
-        });
-        if busy {
+        if client.schedule_has_open_job(schedule_id).await? {
             continue;
         }
         let kind = if job == "derive" { JobKind::Derive } else { JobKind::Sync { integration } };

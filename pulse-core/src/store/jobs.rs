@@ -228,6 +228,25 @@ impl ClientStore {
         rows.iter().map(read_job).collect()
     }
 
+    /// Whether a job of this schedule is still queued, running or paused (its next run
+    /// then waits). Reads only the client's open jobs (index on client and state), however
+    /// many finished ones it has.
+    pub async fn schedule_has_open_job(&self, schedule: ScheduleId) -> Result<bool> {
+        let mut tx = self.begin_read().await?;
+        let mut args = tx.scoped_args();
+        args.int(schedule.get());
+        let row = tx
+            .fetch_optional(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE client_id = $1 AND schedule_id = $2 \
+                 AND state IN ('PENDING', 'ACTIVE', 'PAUSED'))",
+                args,
+            )
+            .await?
+            .expect("EXISTS returns a row");
+        tx.commit().await?;
+        ColumnReader::new(&row).bool()
+    }
+
     pub async fn job(&self, id: JobId) -> Result<Option<Job>> {
         let mut tx = self.begin_read().await?;
         let job = tx.fetch_job(id).await?;
