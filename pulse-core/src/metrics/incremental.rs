@@ -4,8 +4,6 @@
 //! point at it — instead of re-deriving the client. Anything else falls back to a full
 //! derivation.
 
-use rustc_hash::FxHashSet as HashSet;
-
 use super::derive::RepoRules;
 use super::facts::{Attribution, DeploymentFact, DeploymentRef, IncidentFact, LinkMethod, PrFact, ReworkReason};
 use super::graph::CommitGraph;
@@ -268,7 +266,6 @@ impl ClientTx {
         if shipped.is_empty() {
             return Ok(reasons);
         }
-        let numbers: HashSet<i64> = shipped.iter().map(|p| p.number).collect();
         let args = self.scoped_args();
         let sql = format!(
             "SELECT {} FROM incidents WHERE client_id = $1 AND pr IS NOT NULL",
@@ -288,23 +285,14 @@ impl ClientTx {
             bugs.push((r.text()?, r.text_list()?));
         }
         for pr in shipped {
-            if pr.is_revert || pr.title.as_deref().is_some_and(|t| t.starts_with("Revert \"")) {
-                reasons.push(ReworkReason::Revert { pr: pr.number });
-            }
-            if pr.labels.iter().any(|l| rules.is_hotfix(l)) {
-                reasons.push(ReworkReason::Hotfix { pr: pr.number });
-            }
-            for i in incidents.iter().filter(|i| i.pr == Some(pr.number) && numbers.contains(&pr.number)) {
-                if i.repo.as_ref().is_none_or(|r| r == &pr.repo) {
-                    reasons.push(ReworkReason::IncidentPr { pr: pr.number, incident: i.id.clone() });
-                }
-            }
             let reference = format!("{}#{}", pr.repo, pr.number);
-            for (key, prs) in &bugs {
-                if prs.contains(&reference) {
-                    reasons.push(ReworkReason::BugFix { pr: pr.number, issue: key.clone() });
-                }
-            }
+            super::derive::rework::pr_reasons(
+                pr,
+                |label| rules.is_hotfix(label),
+                incidents.iter().filter(|i| i.pr == Some(pr.number)).map(|i| (i.repo.as_ref(), i.id.as_str())),
+                bugs.iter().filter(|(_, prs)| prs.contains(&reference)).map(|(key, _)| key.clone()),
+                &mut reasons,
+            );
         }
         reasons.sort();
         reasons.dedup();

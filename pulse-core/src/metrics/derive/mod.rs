@@ -8,7 +8,7 @@ mod incidents;
 mod issues;
 mod links;
 mod pull_requests;
-mod rework;
+pub(crate) mod rework;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

@@ -35,24 +35,44 @@ pub(super) fn mark(
         let mut reasons = Vec::new();
         for (repo, number) in &d.pull_requests {
             let Some(pr) = prs.get(&(repo, *number)) else { continue };
-            let title_revert = pr.title.as_deref().is_some_and(|t| t.starts_with("Revert \""));
-            if pr.is_revert || title_revert {
-                reasons.push(ReworkReason::Revert { pr: *number });
-            }
-            if pr.labels.iter().any(|l| rules.of(repo).is_hotfix(l)) {
-                reasons.push(ReworkReason::Hotfix { pr: *number });
-            }
-            for (incident_repo, incident) in incident_prs.get(number).into_iter().flatten() {
-                if incident_repo.is_none_or(|r| r == repo) {
-                    reasons.push(ReworkReason::IncidentPr { pr: *number, incident: (*incident).to_owned() });
-                }
-            }
-            for issue in bugs_by_pr.get(&(repo, *number)).into_iter().flatten() {
-                reasons.push(ReworkReason::BugFix { pr: *number, issue: issue.to_string() });
-            }
+            pr_reasons(
+                pr,
+                |label| rules.of(repo).is_hotfix(label),
+                incident_prs.get(number).into_iter().flatten().copied(),
+                bugs_by_pr.get(&(repo, *number)).into_iter().flatten().map(|issue| issue.to_string()),
+                &mut reasons,
+            );
         }
         reasons.sort();
         reasons.dedup();
         d.rework = reasons;
+    }
+}
+
+/// Why one shipped PR makes its delivery rework (§2.6): it reverts, it is labelled a
+/// hotfix, an incident names it (`incidents`: those naming its number, with their
+/// repository when they give one), or it fixes a Bug (`bugs`: the issues linked to it).
+/// Shared by the full derivation and the incremental path.
+pub(crate) fn pr_reasons<'a>(
+    pr: &PullRequest,
+    is_hotfix: impl Fn(&str) -> bool,
+    incidents: impl Iterator<Item = (Option<&'a RepoName>, &'a str)>,
+    bugs: impl Iterator<Item = String>,
+    reasons: &mut Vec<ReworkReason>,
+) {
+    let title_revert = pr.title.as_deref().is_some_and(|t| t.starts_with("Revert \""));
+    if pr.is_revert || title_revert {
+        reasons.push(ReworkReason::Revert { pr: pr.number });
+    }
+    if pr.labels.iter().any(|l| is_hotfix(l)) {
+        reasons.push(ReworkReason::Hotfix { pr: pr.number });
+    }
+    for (incident_repo, incident) in incidents {
+        if incident_repo.is_none_or(|r| r == &pr.repo) {
+            reasons.push(ReworkReason::IncidentPr { pr: pr.number, incident: incident.to_owned() });
+        }
+    }
+    for issue in bugs {
+        reasons.push(ReworkReason::BugFix { pr: pr.number, issue });
     }
 }
