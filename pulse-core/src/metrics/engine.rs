@@ -26,9 +26,17 @@ pub struct Snapshot {
 #[derive(Debug, Default)]
 pub(crate) struct FactsCache {
     snapshots: Mutex<HashMap<ClientId, Arc<Snapshot>>>,
+    /// One derivation per client at a time in this process: queries that find the facts
+    /// stale together (a dashboard during a sync) wait for one derivation, not one each.
+    derivations: Mutex<HashMap<ClientId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl FactsCache {
+    fn derivation(&self, client: ClientId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut derivations = self.derivations.lock().unwrap_or_else(|e| e.into_inner());
+        derivations.entry(client).or_default().clone()
+    }
+
     fn get(&self, client: ClientId, version: i64) -> Option<Arc<Snapshot>> {
         let snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
         snapshots.get(&client).filter(|s| s.version == version).cloned()
@@ -224,10 +232,18 @@ impl ClientStore {
     /// when another process derived them, derived afresh when the data changed since.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
         let mut tx = self.begin_read().await?;
-        let state = tx.facts_state().await?;
+        let mut state = tx.facts_state().await?;
         if !state.is_current() {
             tx.commit().await?;
-            return Ok(self.derive_and_store().await?.0);
+            let derivation = self.facts_cache().derivation(self.id());
+            let _one_at_a_time = derivation.lock().await;
+            // Another query may have derived them while this one waited.
+            tx = self.begin_read().await?;
+            state = tx.facts_state().await?;
+            if !state.is_current() {
+                tx.commit().await?;
+                return Ok(self.derive_and_store().await?.0);
+            }
         }
         if let Some(snapshot) = self.facts_cache().get(self.id(), state.facts_version) {
             tx.commit().await?;

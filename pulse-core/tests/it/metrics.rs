@@ -12,6 +12,7 @@ use crate::support::{TestDb, on_both_backends};
 on_both_backends!(
     stored_facts_answer_like_fresh_ones,
     new_data_makes_facts_stale,
+    queries_that_find_stale_facts_together_derive_once,
     clients_see_only_their_facts,
     an_incremental_deployment_equals_a_full_derivation,
 );
@@ -105,6 +106,20 @@ async fn new_data_makes_facts_stale(db: TestDb) {
     assert_eq!(after.metrics.deployment_frequency.deployments, before.metrics.deployment_frequency.deployments + 1);
     let summary = acme.refresh_facts().await.unwrap();
     assert_eq!(summary.new_diffs, 0, "every diff was memoised by the previous derivation");
+}
+
+async fn queries_that_find_stale_facts_together_derive_once(db: TestDb) {
+    let acme = db.client("acme").await;
+    let org = Generator::new(Scale::Small).end(end()).generate();
+    org.load(&acme).await.unwrap();
+    let mut late = org.deployments[0].clone();
+    late.id = "late".into();
+    acme.upsert(&[late]).await.unwrap();
+    // Three queries at once: one derives, the others wait and take its snapshot.
+    let (a, b, c) = tokio::join!(acme.snapshot(), acme.snapshot(), acme.snapshot());
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    assert!(std::sync::Arc::ptr_eq(&a, &b) && std::sync::Arc::ptr_eq(&a, &c), "each query derived its own facts");
+    assert!(acme.begin_read().await.unwrap().facts_state().await.unwrap().is_current());
 }
 
 async fn clients_see_only_their_facts(db: TestDb) {
