@@ -158,11 +158,20 @@ impl Api {
             self.client(principal).await?.job(id).await?.ok_or(ApiError::NotFound { entity: "job" })?;
         }
         let client = principal.client;
-        Ok(events.filter_map(move |event| match event {
+        let events = events.filter_map(move |event| match event {
             Ok(e) if e.client() == client && job.is_none_or(|j| e.job() == j) => Some(e),
             // A slow listener that lagged skips the missed events; the job's stored
             // progress still says where it stands.
             _ => None,
+        });
+        // One job's stream ends right after its run's last event, without waiting for another.
+        Ok(futures::stream::unfold((Box::pin(events), false), move |(mut events, over)| async move {
+            if over {
+                return None;
+            }
+            let event = events.next().await?;
+            let over = job.is_some() && event.ends_run();
+            Some((event, (events, over)))
         }))
     }
 }

@@ -194,18 +194,8 @@ impl JobsService for Jobs {
     ) -> Result<Response<Self::WatchProgressStream>, Status> {
         observe("pulse.v1.JobsService/WatchProgress", async {
             let (p, r) = authenticated(&self.api, request).await?;
-            let single = r.job_id.is_some();
             let events = self.api.progress(&p, r.job_id.map(JobId::new)).await?;
-            // Ends right after a single job's final event, without waiting for another.
-            let stream = futures::stream::unfold((Box::pin(events), false), move |(mut events, over)| async move {
-                if over {
-                    return None;
-                }
-                let event = events.next().await?;
-                let over = single && event.ends_run();
-                Some((Ok(proto::ProgressEvent::from(event)), (events, over)))
-            });
-            Ok(Box::pin(stream) as EventStream)
+            Ok(Box::pin(events.map(|event| Ok(proto::ProgressEvent::from(event)))) as EventStream)
         })
         .await
     }

@@ -25,7 +25,7 @@ pub async fn one(
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let events = api.progress(&p, Some(JobId::new(id))).await?;
-    Ok(ws.on_upgrade(move |socket| forward(socket, events, true)))
+    Ok(ws.on_upgrade(move |socket| forward(socket, events)))
 }
 
 /// Live progress of every job of the caller's client.
@@ -33,14 +33,12 @@ pub async fn one(
     responses((status = 101, description = "WebSocket of progress events (JSON text messages)")))]
 pub async fn all(State(api): State<Api>, Caller(p): Caller, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
     let events = api.progress(&p, None).await?;
-    Ok(ws.on_upgrade(move |socket| forward(socket, events, false)))
+    Ok(ws.on_upgrade(move |socket| forward(socket, events)))
 }
 
-async fn forward(
-    socket: WebSocket,
-    events: impl Stream<Item = ProgressEvent> + Send + 'static,
-    close_after_final: bool,
-) {
+/// Sends the events until the stream ends (a single job's does after its last event) or
+/// the client goes away, then closes.
+async fn forward(socket: WebSocket, events: impl Stream<Item = ProgressEvent> + Send + 'static) {
     let (mut sink, mut incoming) = socket.split();
     let mut events = std::pin::pin!(events);
     loop {
@@ -50,9 +48,6 @@ async fn forward(
                 let text = event.to_json().to_string();
                 if sink.send(Message::Text(text.into())).await.is_err() {
                     return;
-                }
-                if close_after_final && event.ends_run() {
-                    break;
                 }
             }
             message = incoming.next() => match message {
