@@ -123,8 +123,8 @@ pub async fn connector(
                     settings.deploy_workflow_pattern =
                         project.rules.deploy_workflow_pattern.as_ref().map(|p| p.as_str().to_owned());
                 }
-                if settings.incident_label == "incident" {
-                    settings.incident_label = project.rules.incident_label.clone();
+                if settings.incident_label.is_none() {
+                    settings.incident_label = Some(project.rules.incident_label.clone());
                 }
             }
             if settings.jira_projects.is_empty() {

@@ -273,7 +273,7 @@ impl Client {
 
     /// Adds (or updates) the GitHub integration of `repo` ("owner/name"), with `token`
     /// sealed by the key in `PULSE_SECRET_KEY` (or the file in `PULSE_SECRET_KEY_FILE`).
-    #[pyo3(signature = (repo, token, *, api_url = DEFAULT_API_URL, deploy_workflow = None, incident_label = "incident"))]
+    #[pyo3(signature = (repo, token, *, api_url = DEFAULT_API_URL, deploy_workflow = None, incident_label = None))]
     fn add_github_integration<'py>(
         &self,
         py: Python<'py>,
@@ -281,11 +281,10 @@ impl Client {
         token: &str,
         api_url: &str,
         deploy_workflow: Option<String>,
-        incident_label: &str,
+        incident_label: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let (client, repo, token, api_url) =
             (self.client.clone(), repo.to_owned(), token.to_owned(), api_url.to_owned());
-        let incident_label = incident_label.to_owned();
         let stored = block_on(py, None, || async move {
             let key = SecretKey::from_env()?;
             let mut settings = GithubSettings::new(RepoName::parse(&repo)?);

@@ -64,9 +64,10 @@ pub struct GithubSettings {
     /// Workflow runs whose name matches are deployments; unset: runs are not fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_workflow_pattern: Option<String>,
-    /// Issues with this label are incidents.
-    #[serde(default = "default_incident_label")]
-    pub incident_label: String,
+    /// Issues with this label are incidents; unset: the label of the repository's
+    /// project, else `incident`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_label: Option<String>,
     /// Jira projects whose issue keys in PR titles, branches and commit messages link
     /// issues to PRs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -78,20 +79,24 @@ pub struct GithubSettings {
     pub pull_request_batch: u32,
 }
 
-fn default_incident_label() -> String {
-    "incident".to_owned()
-}
+/// The incident label when neither the integration nor a project sets one.
+pub const DEFAULT_INCIDENT_LABEL: &str = "incident";
 
 fn default_batch() -> u32 {
     100
 }
 
 impl GithubSettings {
+    /// The label that marks incidents (the default when none is set).
+    pub fn incident_label(&self) -> &str {
+        self.incident_label.as_deref().unwrap_or(DEFAULT_INCIDENT_LABEL)
+    }
+
     pub fn new(repo: RepoName) -> Self {
         Self {
             repo,
             deploy_workflow_pattern: None,
-            incident_label: default_incident_label(),
+            incident_label: None,
             jira_projects: Vec::new(),
             pull_request_api: PullRequestApi::Graphql,
             pull_request_batch: default_batch(),
@@ -160,7 +165,7 @@ impl GithubConnector {
             extractor: Extractor {
                 repo: settings.repo.clone(),
                 deploy_workflow,
-                incident_label: settings.incident_label.clone(),
+                incident_label: settings.incident_label().to_owned(),
                 jira_projects: settings.jira_projects.clone(),
             },
             rest_fallback: AtomicBool::new(settings.pull_request_api == PullRequestApi::Rest),
@@ -505,7 +510,7 @@ impl GithubConnector {
     }
 
     async fn incidents(&self, mut c: StreamCursor) -> Result<Page> {
-        let label = url_encode(&self.settings.incident_label);
+        let label = url_encode(self.settings.incident_label());
         let mut first =
             format!("{}/issues?labels={label}&state=all&sort=updated&direction=asc&per_page=100", self.repo_path());
         if let Some(hwm) = c.hwm {

@@ -254,7 +254,7 @@ async fn incident_issues_match_devlake(db: TestDb) {
         .await;
     let client = db.client("acme").await;
     let mut settings = GithubSettings::new(ants());
-    settings.incident_label = "bug".into();
+    settings.incident_label = Some("bug".into());
     let (_, connector, _) = github(&client, &server.uri(), settings).await;
     Sync::new(&client, &connector).stream(stream::INCIDENTS).execute().await.unwrap();
     let bugs: Vec<i64> = pages[0]

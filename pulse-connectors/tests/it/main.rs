@@ -8,4 +8,5 @@ mod github_graphql;
 mod http;
 mod jira;
 mod openapi;
+mod settings;
 mod support;

@@ -277,9 +277,7 @@ impl Api {
             NewIntegrationRequest::Github { repo, api_url, token, deploy_workflow, incident_label } => {
                 let mut settings = GithubSettings::new(RepoName::parse(repo)?);
                 settings.deploy_workflow_pattern = deploy_workflow.clone();
-                if let Some(label) = incident_label {
-                    settings.incident_label = label.clone();
-                }
+                settings.incident_label = incident_label.clone();
                 let api_url = api_url.as_deref().unwrap_or(pulse_connectors::github::DEFAULT_API_URL);
                 integration::add_github(&client, key, api_url, &settings, token).await?
             }

@@ -43,9 +43,10 @@ pub enum AddSource {
         /// Workflow runs whose name matches this regex are deployments.
         #[arg(long)]
         deploy_workflow: Option<String>,
-        /// Issues with this label are incidents.
-        #[arg(long, default_value = "incident")]
-        incident_label: String,
+        /// Issues with this label are incidents (default: the label of the repository's
+        /// project, else `incident`).
+        #[arg(long)]
+        incident_label: Option<String>,
     },
     /// A Jira Cloud project.
     Jira {

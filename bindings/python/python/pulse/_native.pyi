@@ -214,7 +214,7 @@ class Client:
         *,
         api_url: str = "https://api.github.com",
         deploy_workflow: str | None = None,
-        incident_label: str = "incident",
+        incident_label: str | None = None,
     ) -> dict[str, Any]:
         """Adds (or updates) the GitHub integration of ``owner/name``; the token is
         sealed with the key in ``PULSE_SECRET_KEY`` (``ConfigurationError`` without one)."""
