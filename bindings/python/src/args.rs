@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use pulse_core::dates::parse_date_or_timestamp;
-use pulse_core::metrics::Query;
+use pulse_core::metrics::{Query, ScopeFilter};
 use pulse_core::model::Timestamp;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -64,16 +64,8 @@ impl Scope {
     }
 
     /// Applies the scope to a query, as `pulse metrics … --project --repo --team` do.
-    pub fn apply<'a, K>(&self, mut query: Query<'a, K>) -> Query<'a, K> {
-        if let Some(p) = &self.project {
-            query = query.project(p);
-        }
-        if let Some(r) = &self.repo {
-            query = query.repo(r);
-        }
-        if let Some(t) = &self.team {
-            query = query.team(t);
-        }
-        query.between(self.from, self.to)
+    pub fn apply<'a, K>(&self, query: Query<'a, K>) -> Query<'a, K> {
+        let filter = ScopeFilter { project: self.project.clone(), repo: self.repo.clone(), team: self.team.clone() };
+        query.filter(filter).between(self.from, self.to)
     }
 }

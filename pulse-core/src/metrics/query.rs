@@ -102,6 +102,12 @@ impl<K> Query<'_, K> {
     }
 
     /// The window `[from, to)`. Required.
+    /// Project, repository and team at once (what a frontend parsed from its caller).
+    pub fn filter(mut self, filter: ScopeFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
     pub fn between(mut self, from: Timestamp, to: Timestamp) -> Self {
         self.window = Some((from, to));
         self

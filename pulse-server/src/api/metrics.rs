@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use pulse_core::dates::parse_date_or_timestamp;
-use pulse_core::metrics::{Benchmark, DoraMetric, Period, Query};
+use pulse_core::metrics::{Benchmark, DoraMetric, Period, Query, ScopeFilter};
 use pulse_core::model::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -121,17 +121,9 @@ impl Scope {
         Ok(Self { from, to, project: clean(project), repo: clean(repo), team: clean(team) })
     }
 
-    fn apply<'a, K>(&self, mut q: Query<'a, K>) -> Query<'a, K> {
-        if let Some(p) = &self.project {
-            q = q.project(p);
-        }
-        if let Some(r) = &self.repo {
-            q = q.repo(r);
-        }
-        if let Some(t) = &self.team {
-            q = q.team(t);
-        }
-        q.between(self.from, self.to)
+    fn apply<'a, K>(&self, q: Query<'a, K>) -> Query<'a, K> {
+        let filter = ScopeFilter { project: self.project.clone(), repo: self.repo.clone(), team: self.team.clone() };
+        q.filter(filter).between(self.from, self.to)
     }
 
     fn key(&self) -> String {

@@ -1,6 +1,6 @@
 use pulse_core::ClientStore;
 use pulse_core::dates::parse_date_or_timestamp;
-use pulse_core::metrics::{Benchmark, DoraMetric, Period, Query};
+use pulse_core::metrics::{Benchmark, DoraMetric, Period, Query, ScopeFilter};
 use serde::Serialize;
 
 use crate::cli::{ExplainArgs, ExplainFamily, Global, MetricsArgs, MetricsFamily, QueryArgs};
@@ -25,17 +25,9 @@ fn format(text: &str) -> Result<Format> {
     }
 }
 
-fn scoped<'a, K>(mut query: Query<'a, K>, args: &QueryArgs) -> Result<Query<'a, K>> {
-    if let Some(p) = &args.project {
-        query = query.project(p);
-    }
-    if let Some(r) = &args.repo {
-        query = query.repo(r);
-    }
-    if let Some(t) = &args.team {
-        query = query.team(t);
-    }
-    Ok(query.between(parse_date_or_timestamp(&args.from)?, parse_date_or_timestamp(&args.to)?))
+fn scoped<'a, K>(query: Query<'a, K>, args: &QueryArgs) -> Result<Query<'a, K>> {
+    let filter = ScopeFilter { project: args.project.clone(), repo: args.repo.clone(), team: args.team.clone() };
+    Ok(query.filter(filter).between(parse_date_or_timestamp(&args.from)?, parse_date_or_timestamp(&args.to)?))
 }
 
 fn print<T: Serialize>(format: Format, report: &T, table: impl FnOnce(&T) -> String) {
