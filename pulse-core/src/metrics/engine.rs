@@ -196,7 +196,7 @@ impl ClientStore {
             let mut memo = memo_of(&stored);
             drop(stored);
             let facts = inputs.derive(&mut memo);
-            (facts, memo.take_added().len(), inputs)
+            (facts, memo.take_computed(), inputs)
         })
         .await;
         let (facts, new_diffs, inputs) = match derived {

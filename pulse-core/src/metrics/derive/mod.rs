@@ -43,7 +43,8 @@ pub struct DeriveInput<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiffMemo {
     pairs: HashMap<(RepoName, Sha, Sha), Vec<Sha>>,
-    added: Vec<(RepoName, Sha, Sha)>,
+    /// Pairs computed (not supplied) since the last [`DiffMemo::take_computed`].
+    computed: usize,
 }
 
 impl DiffMemo {
@@ -64,20 +65,13 @@ impl DiffMemo {
     }
 
     fn record(&mut self, repo: &RepoName, new: &Sha, old: &Sha, commits: Vec<Sha>) {
-        let key = (repo.clone(), new.clone(), old.clone());
-        self.added.push(key.clone());
-        self.pairs.insert(key, commits);
+        self.computed += 1;
+        self.pairs.insert((repo.clone(), new.clone(), old.clone()), commits);
     }
 
-    /// The pairs computed since the last call, with their commits (to persist).
-    pub fn take_added(&mut self) -> Vec<(RepoName, Sha, Sha, Vec<Sha>)> {
-        std::mem::take(&mut self.added)
-            .into_iter()
-            .filter_map(|k| {
-                let commits = self.pairs.get(&k)?.clone();
-                Some((k.0, k.1, k.2, commits))
-            })
-            .collect()
+    /// How many pairs were computed since the last call (the others came from the memo).
+    pub fn take_computed(&mut self) -> usize {
+        std::mem::take(&mut self.computed)
     }
 
     /// Every pair, for inspection.
@@ -168,7 +162,7 @@ impl<'a> Rules<'a> {
 }
 
 /// Derives every fact for one client. `memo` supplies known diffs and receives the new
-/// ones (see [`DiffMemo::take_added`]).
+/// ones (see [`DiffMemo::take_computed`]).
 pub fn derive(input: &DeriveInput<'_>, memo: &mut DiffMemo) -> Facts {
     let rules = Rules::new(input.projects);
     let commits: CommitIndex<'_> = input.commits.iter().map(|c| ((&c.repo, &c.sha), c)).collect();
