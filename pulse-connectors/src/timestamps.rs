@@ -12,6 +12,11 @@ pub(crate) fn parse(text: &str) -> Option<Timestamp> {
     DateTime::<FixedOffset>::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").ok().map(|t| t.with_timezone(&Utc))
 }
 
+/// [`parse`] for extraction: a bad value is a reason naming it.
+pub(crate) fn time(text: &str) -> Result<Timestamp, String> {
+    parse(text).ok_or_else(|| format!("{text:?} is not a timestamp"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::wire::*;
 use crate::error::{Error, Result};
 use crate::issue_keys;
 use crate::records::Records;
-use crate::timestamps;
+use crate::timestamps::time;
 
 /// Raw stream names (the `stream` of GitHub's raw payloads), in re-extraction order.
 pub(crate) mod raw {
@@ -407,10 +407,6 @@ fn status_time(s: &GqlStatus) -> Option<String> {
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a str) -> Result<T, String> {
     serde_json::from_str(body).map_err(|e| format!("unexpected shape ({e})"))
-}
-
-pub(crate) fn time(text: &str) -> Result<Timestamp, String> {
-    timestamps::parse(text).ok_or_else(|| format!("{text:?} is not a timestamp"))
 }
 
 fn opt_time(text: Option<&str>) -> Result<Option<Timestamp>, String> {

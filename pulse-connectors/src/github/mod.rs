@@ -28,8 +28,9 @@ use crate::connector::{Connector, Cursor, Page, page_from_raw};
 use crate::error::{Error, Result};
 use crate::http::{ApiUsage, Http, HttpBuilder, Request, Response, Secret};
 use crate::records::Records;
+use crate::timestamps::time;
 use cursor::{Pass, StreamCursor};
-use extract::{Extractor, raw, time};
+use extract::{Extractor, raw};
 use wire::{GqlCreated, GqlPullMeta, RestListItem};
 
 /// The public API of github.com; GitHub Enterprise Server is `https://HOST/api/v3`.

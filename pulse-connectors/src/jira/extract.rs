@@ -5,14 +5,13 @@ use std::sync::RwLock;
 
 use pulse_core::ids::{IssueKey, JiraProjectKey, RepoName};
 use pulse_core::model::{
-    Incident, IssuePrLink, JiraIssue, JiraProject, JiraTransition, LinkOrigin, RawPayload, RecordSource,
-    StatusCategory, Timestamp,
+    Incident, IssuePrLink, JiraIssue, JiraProject, JiraTransition, LinkOrigin, RawPayload, RecordSource, StatusCategory,
 };
 
 use super::wire;
 use crate::error::{Error, Result};
 use crate::records::Records;
-use crate::timestamps;
+use crate::timestamps::time;
 
 /// Raw stream names of Jira payloads, in re-extraction order (statuses first: they give
 /// the categories of the statuses that changelogs name by id).
@@ -186,10 +185,6 @@ pub(crate) fn github_pull_url(url: &str) -> Option<(RepoName, i64)> {
         return None;
     }
     Some((RepoName::parse(&format!("{owner}/{name}")).ok()?, number.parse().ok()?))
-}
-
-pub(crate) fn time(text: &str) -> Result<Timestamp, String> {
-    timestamps::parse(text).ok_or_else(|| format!("{text:?} is not a timestamp"))
 }
 
 #[cfg(test)]
