@@ -95,10 +95,7 @@ impl Inputs {
     async fn load(client: &ClientStore) -> Result<(Self, Vec<DeploymentFact>)> {
         let small = async {
             let mut tx = client.begin_read().await?;
-            let mut projects = Vec::new();
-            for name in tx.project_names().await? {
-                projects.extend(tx.project(&name).await?);
-            }
+            let projects = tx.projects().await?;
             let loaded = (
                 tx.list::<Repository>().await?,
                 tx.list::<Deployment>().await?,
@@ -250,10 +247,7 @@ impl ClientStore {
             return Ok(snapshot);
         }
         let facts = tx.load_facts().await?;
-        let mut projects = Vec::new();
-        for name in tx.project_names().await? {
-            projects.extend(tx.project(&name).await?);
-        }
+        let projects = tx.projects().await?;
         tx.commit().await?;
         let snapshot = Arc::new(Snapshot { view: FactsView::new(facts), projects, version: state.facts_version });
         self.facts_cache().put(self.id(), snapshot.clone());

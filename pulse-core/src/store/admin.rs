@@ -430,6 +430,15 @@ impl ClientTx {
         let rows = self.fetch_all("SELECT name FROM projects WHERE client_id = $1 ORDER BY name", args).await?;
         rows.iter().map(|row| ColumnReader::new(row).parsed(ProjectName::parse)).collect()
     }
+
+    /// Every project of this client, by name, with its members.
+    pub async fn projects(&mut self) -> Result<Vec<Project>> {
+        let mut projects = Vec::new();
+        for name in self.project_names().await? {
+            projects.extend(self.project(&name).await?);
+        }
+        Ok(projects)
+    }
 }
 
 impl ClientStore {
@@ -450,10 +459,7 @@ impl ClientStore {
     /// Every project of this client, by name.
     pub async fn projects(&self) -> Result<Vec<Project>> {
         let mut tx = self.begin_read().await?;
-        let mut projects = Vec::new();
-        for name in tx.project_names().await? {
-            projects.extend(tx.project(&name).await?);
-        }
+        let projects = tx.projects().await?;
         tx.commit().await?;
         Ok(projects)
     }
