@@ -143,6 +143,16 @@ fn role(text: &str) -> Result<Role> {
     Ok(Role::parse(text)?)
 }
 
+/// What [`Api::who_am_i`] answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhoAmI {
+    /// `user:<id>` or `api-token:<id>`, as in the token's `sub`.
+    pub subject: String,
+    pub role: Role,
+    pub client: ClientInfo,
+    pub user: Option<User>,
+}
+
 impl Api {
     /// The caller's client and its branding.
     pub async fn my_client(&self, principal: &Principal) -> Result<ClientInfo> {
@@ -150,18 +160,20 @@ impl Api {
         Ok(ClientInfo::from(self.client(principal).await?.client()))
     }
 
-    /// The signed-in user (`None` for API tokens).
-    pub async fn me(&self, principal: &Principal) -> Result<Option<User>> {
-        match principal.subject {
-            Subject::User(id) => Ok(Some(
-                self.client(principal)
-                    .await?
-                    .user(id)
-                    .await?
-                    .ok_or_else(|| ApiError::unauthenticated("unknown user"))?,
-            )),
-            Subject::ApiToken(_) => Ok(None),
-        }
+    /// Who the credential speaks for: its subject and role, the client with its
+    /// branding, and the signed-in user (`None` for API tokens).
+    pub async fn who_am_i(&self, principal: &Principal) -> Result<WhoAmI> {
+        let client = self.client(principal).await?;
+        let user = match principal.subject {
+            Subject::User(id) => Some(client.user(id).await?.ok_or_else(|| ApiError::unauthenticated("unknown user"))?),
+            Subject::ApiToken(_) => None,
+        };
+        Ok(WhoAmI {
+            subject: principal.subject.to_claim(),
+            role: principal.role,
+            client: ClientInfo::from(client.client()),
+            user,
+        })
     }
 
     pub async fn set_branding(&self, principal: &Principal, branding: &Branding) -> Result<ClientInfo> {

@@ -23,7 +23,7 @@ use pulse_jobs::ProgressHub;
 
 pub use admin::{
     ClientInfo, CreatedApiToken, CreatedClient, IntegrationInfo, InvitedUser, NewApiTokenRequest, NewClientRequest,
-    NewIntegrationRequest, NewUserRequest,
+    NewIntegrationRequest, NewUserRequest, WhoAmI,
 };
 pub use cache::MetricCache;
 pub use error::{ApiError, Result};

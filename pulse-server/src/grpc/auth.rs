@@ -82,11 +82,12 @@ impl AuthService for Auth {
     async fn who_am_i(&self, request: Request<WhoAmIRequest>) -> Result<Response<WhoAmIResponse>, Status> {
         observe("pulse.v1.AuthService/WhoAmI", async {
             let (p, _) = authenticated(&self.api, request).await?;
+            let me = self.api.who_am_i(&p).await?;
             Ok(WhoAmIResponse {
-                subject: p.subject.to_claim(),
-                role: role(p.role),
-                client: Some(self.api.my_client(&p).await?.into()),
-                user: self.api.me(&p).await?.map(Into::into),
+                subject: me.subject,
+                role: role(me.role),
+                client: Some(me.client.into()),
+                user: me.user.map(Into::into),
             })
         })
         .await

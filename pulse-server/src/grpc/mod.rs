@@ -149,22 +149,14 @@ where
 /// The bearer credential of a call: `authorization: Bearer <token>` metadata.
 fn bearer(metadata: &MetadataMap) -> Result<&str, ApiError> {
     let value = metadata.get("authorization").ok_or_else(|| ApiError::unauthenticated("no bearer token"))?;
-    let text = value.to_str().map_err(|_| ApiError::unauthenticated("malformed authorization metadata"))?;
-    match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
-        _ => Err(ApiError::unauthenticated("expected `authorization: Bearer <token>`")),
-    }
+    crate::auth::bearer_token(value.as_bytes(), "authorization")
 }
 
 /// The authenticated caller and the request's message. The caller's client is the only
 /// client the call works on.
 async fn authenticated<T>(api: &Api, request: Request<T>) -> Result<(Principal, T), ApiError> {
     let principal = api.authenticate(bearer(request.metadata())?).await?;
-    // For the access log and the HTTP request metrics, as over REST.
-    tracing::Span::current().record("client_id", principal.client.get());
-    if let Some(slot) = request.extensions().get::<crate::rest::extract::CallerSlot>() {
-        let _ = slot.0.set(principal.client);
-    }
+    crate::rest::extract::record_caller(&principal, request.extensions().get());
     Ok((principal, request.into_inner()))
 }
 

@@ -14,6 +14,15 @@ use crate::auth::Principal;
 #[derive(Clone, Default)]
 pub struct CallerSlot(pub std::sync::Arc<std::sync::OnceLock<pulse_core::ids::ClientId>>);
 
+/// Names the caller's client in the request's span (the access log) and slot (the
+/// request metrics); REST and gRPC calls alike.
+pub(crate) fn record_caller(principal: &Principal, slot: Option<&CallerSlot>) {
+    tracing::Span::current().record("client_id", principal.client.get());
+    if let Some(slot) = slot {
+        let _ = slot.0.set(principal.client);
+    }
+}
+
 /// The authenticated caller. Its client is the only client a handler works on.
 pub struct Caller(pub Principal);
 
@@ -21,13 +30,7 @@ pub struct Caller(pub Principal);
 /// upgrades (browsers cannot set headers on them) an `access_token` query parameter.
 pub fn bearer<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Result<&'a str, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let text = value.to_str().map_err(|_| ApiError::unauthenticated("malformed Authorization header"))?;
-        return match text.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-                Ok(token.trim())
-            }
-            _ => Err(ApiError::unauthenticated("expected `Authorization: Bearer <token>`")),
-        };
+        return crate::auth::bearer_token(value.as_bytes(), "Authorization");
     }
     let upgrade = headers.get(header::UPGRADE).is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
     if upgrade
@@ -45,11 +48,7 @@ impl FromRequestParts<Api> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Self, Self::Rejection> {
         let principal = api.authenticate(bearer(&parts.headers, &parts.uri)?).await?;
-        // For the access log and the request metrics.
-        tracing::Span::current().record("client_id", principal.client.get());
-        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
-            let _ = slot.0.set(principal.client);
-        }
+        record_caller(&principal, parts.extensions.get::<CallerSlot>());
         Ok(Caller(principal))
     }
 }

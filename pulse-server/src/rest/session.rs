@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::extract::{Body, Caller};
-use crate::api::{Api, ApiError, ClientInfo, LoginRequest, Session};
+use crate::api::{Api, ApiError, LoginRequest, Session, WhoAmI};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,22 +58,9 @@ pub async fn accept_invitation(
     Ok(Json(api.accept_invite(&r.invitation, &r.password).await?))
 }
 
-#[derive(Debug, Serialize)]
-pub struct Me {
-    pub subject: String,
-    pub role: String,
-    pub client: ClientInfo,
-    pub user: Option<pulse_core::model::User>,
-}
-
 /// Who the token speaks for, and its client's branding.
 #[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "The caller", body = serde_json::Value)))]
-pub async fn me(State(api): State<Api>, Caller(p): Caller) -> Result<Json<Me>, ApiError> {
-    Ok(Json(Me {
-        subject: p.subject.to_claim(),
-        role: p.role.as_str().to_owned(),
-        client: api.my_client(&p).await?,
-        user: api.me(&p).await?,
-    }))
+pub async fn me(State(api): State<Api>, Caller(p): Caller) -> Result<Json<WhoAmI>, ApiError> {
+    Ok(Json(api.who_am_i(&p).await?))
 }
