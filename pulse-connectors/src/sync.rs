@@ -11,8 +11,10 @@ use crate::http::UsageSnapshot;
 use crate::landing::{land_page, land_records};
 use crate::records::Records;
 
-/// What a running sync reports after every landed page.
-#[derive(Debug, Clone)]
+/// What a running sync reports after every landed page. Serialized with an `event` tag
+/// (`stream_started`, `page_landed`, `stream_finished`), as the Python bindings pass it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum ProgressEvent {
     StreamStarted { stream: String },
     PageLanded { stream: String, items: usize, records: usize, usage: UsageSnapshot },

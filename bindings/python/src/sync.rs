@@ -4,13 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use pulse_connectors::http::UsageSnapshot;
 use pulse_connectors::integration::{self, ConnectOptions};
-use pulse_connectors::{Connector, ProgressEvent, SecretKey, Sync, SyncSummary, reextract as reextract_records};
+use pulse_connectors::{Connector, SecretKey, Sync, SyncSummary, reextract as reextract_records};
 use pulse_core::ClientStore;
 use pulse_core::ids::IntegrationId;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::errors::Outcome;
 use crate::runtime::{Abort, block_on};
@@ -19,40 +17,6 @@ use crate::runtime::{Abort, block_on};
 fn options() -> &'static ConnectOptions {
     static OPTIONS: OnceLock<ConnectOptions> = OnceLock::new();
     OPTIONS.get_or_init(ConnectOptions::default)
-}
-
-fn usage_dict<'py>(py: Python<'py>, u: &UsageSnapshot) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("requests", u.requests)?;
-    d.set_item("bytes", u.bytes)?;
-    d.set_item("retries", u.retries)?;
-    d.set_item("not_modified", u.not_modified)?;
-    d.set_item("rate_limit_waits", u.rate_limit_waits)?;
-    d.set_item("waited_ms", u.waited_ms)?;
-    d.set_item("remaining", u.remaining)?;
-    Ok(d)
-}
-
-fn event_dict<'py>(py: Python<'py>, event: &ProgressEvent) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    match event {
-        ProgressEvent::StreamStarted { stream } => {
-            d.set_item("event", "stream_started")?;
-            d.set_item("stream", stream)?;
-        }
-        ProgressEvent::PageLanded { stream, items, records, usage } => {
-            d.set_item("event", "page_landed")?;
-            d.set_item("stream", stream)?;
-            d.set_item("items", items)?;
-            d.set_item("records", records)?;
-            d.set_item("usage", usage_dict(py, usage)?)?;
-        }
-        ProgressEvent::StreamFinished { stream } => {
-            d.set_item("event", "stream_finished")?;
-            d.set_item("stream", stream)?;
-        }
-    }
-    Ok(d)
 }
 
 /// The stored integration and its connector.
@@ -86,7 +50,7 @@ pub fn run(
                 if abort_ref.is_raised() {
                     return;
                 }
-                let called = Python::attach(|py| callback.call1(py, (event_dict(py, event)?,)).map(drop));
+                let called = Python::attach(|py| callback.call1(py, (crate::json::to_python(py, event)?,)).map(drop));
                 if let Err(err) = called {
                     abort_ref.raise(err);
                 }
