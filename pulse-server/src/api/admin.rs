@@ -39,7 +39,8 @@ pub struct NewUserRequest {
     pub email: String,
     pub display_name: String,
     /// `admin`, `user` or `viewer`.
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
 }
 
 /// An invited user and the invitation to hand over (it sets the password once).
@@ -107,8 +108,9 @@ pub enum NewIntegrationRequest {
 pub struct NewApiTokenRequest {
     pub name: String,
     /// `admin`, `user` or `viewer`.
-    pub role: String,
-    /// RFC 3339; absent for a token valid until revoked.
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// `YYYY-MM-DD` or RFC 3339; absent for a token valid until revoked.
     pub expires_at: Option<String>,
 }
 
@@ -137,10 +139,6 @@ pub struct NewClientRequest {
 pub struct CreatedClient {
     pub client: ClientInfo,
     pub admin: InvitedUser,
-}
-
-fn role(text: &str) -> Result<Role> {
-    Ok(Role::parse(text)?)
 }
 
 /// What [`Api::who_am_i`] answers.
@@ -204,9 +202,8 @@ impl Api {
         if display_name.is_empty() || display_name.len() > 200 {
             return Err(ApiError::invalid("display_name", "must be 1 to 200 characters"));
         }
-        let user = client
-            .upsert_user(&NewUser { email, display_name: display_name.to_owned(), role: role(&request.role)? })
-            .await?;
+        let user =
+            client.upsert_user(&NewUser { email, display_name: display_name.to_owned(), role: request.role }).await?;
         Ok(self.invitation(&client, user))
     }
 
@@ -219,10 +216,10 @@ impl Api {
         }
     }
 
-    pub async fn set_user_role(&self, principal: &Principal, id: UserId, role_text: &str) -> Result<User> {
+    pub async fn set_user_role(&self, principal: &Principal, id: UserId, role: Role) -> Result<User> {
         require(principal, Permission::Administer, "change roles")?;
         let client = self.client(principal).await?;
-        client.set_user_role(id, role(role_text)?).await?;
+        client.set_user_role(id, role).await?;
         client.user(id).await?.ok_or(ApiError::NotFound { entity: "user" })
     }
 
@@ -253,12 +250,8 @@ impl Api {
             .map(pulse_core::dates::parse_date_or_timestamp)
             .transpose()
             .map_err(|_| ApiError::invalid("expires_at", "not a YYYY-MM-DD date or an RFC 3339 timestamp"))?;
-        let new = NewApiToken {
-            name: request.name.clone(),
-            role: role(&request.role)?,
-            created_by: principal.actor(),
-            expires_at,
-        };
+        let new =
+            NewApiToken { name: request.name.clone(), role: request.role, created_by: principal.actor(), expires_at };
         let (secret, info) = self.client(principal).await?.create_api_token(&new).await?;
         Ok(CreatedApiToken { token: secret.expose_secret().to_owned(), info })
     }

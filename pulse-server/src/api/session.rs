@@ -4,7 +4,7 @@
 use chrono::Duration as ChronoDuration;
 use pulse_core::auth::{Password, TokenKind, TokenSecret};
 use pulse_core::ids::ClientSlug;
-use pulse_core::model::{Email, IssuedRefreshToken, User};
+use pulse_core::model::{Email, IssuedRefreshToken, Role, User};
 use serde::{Deserialize, Serialize};
 
 use super::Api;
@@ -33,7 +33,8 @@ pub struct Session {
     pub refresh_token: String,
     pub refresh_expires_at: String,
     pub client_id: i64,
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
     pub user_id: i64,
 }
 
@@ -56,7 +57,7 @@ impl Api {
             refresh_token: refresh.secret.expose_secret().to_owned(),
             refresh_expires_at: refresh.expires_at.to_rfc3339(),
             client_id: client.get(),
-            role: user.role.as_str().to_owned(),
+            role: user.role,
             user_id: user.id.get(),
         }
     }

@@ -5,7 +5,7 @@ use pulse_core::ids::{ApiTokenId, IntegrationId, UserId};
 use pulse_core::model::{ApiToken, Project};
 use tonic::{Request, Response, Status};
 
-use super::messages::{branding, optional_timestamp, role, role_name, timestamp};
+use super::messages::{branding, optional_timestamp, role, role_of, timestamp};
 use super::proto;
 use super::proto::admin_service_server::AdminService;
 use super::{authenticated, bearer, observe};
@@ -135,7 +135,7 @@ impl AdminService for Admin {
     ) -> Result<Response<proto::InviteUserResponse>, Status> {
         observe("pulse.v1.AdminService/InviteUser", async {
             let (p, r) = authenticated(&self.api, request).await?;
-            let new = NewUserRequest { email: r.email, display_name: r.display_name, role: role_name(r.role)? };
+            let new = NewUserRequest { email: r.email, display_name: r.display_name, role: role_of(r.role)? };
             Ok(proto::InviteUserResponse { invited: Some(self.api.invite_user(&p, &new).await?.into()) })
         })
         .await
@@ -147,7 +147,7 @@ impl AdminService for Admin {
     ) -> Result<Response<proto::SetUserRoleResponse>, Status> {
         observe("pulse.v1.AdminService/SetUserRole", async {
             let (p, r) = authenticated(&self.api, request).await?;
-            let user = self.api.set_user_role(&p, UserId::new(r.id), &role_name(r.role)?).await?;
+            let user = self.api.set_user_role(&p, UserId::new(r.id), role_of(r.role)?).await?;
             Ok(proto::SetUserRoleResponse { user: Some(user.into()) })
         })
         .await
@@ -184,7 +184,7 @@ impl AdminService for Admin {
     ) -> Result<Response<proto::CreateApiTokenResponse>, Status> {
         observe("pulse.v1.AdminService/CreateApiToken", async {
             let (p, r) = authenticated(&self.api, request).await?;
-            let new = NewApiTokenRequest { name: r.name, role: role_name(r.role)?, expires_at: r.expires_at };
+            let new = NewApiTokenRequest { name: r.name, role: role_of(r.role)?, expires_at: r.expires_at };
             let created = self.api.create_api_token(&p, &new).await?;
             Ok(proto::CreateApiTokenResponse { token: created.token, info: Some(created.info.into()) })
         })

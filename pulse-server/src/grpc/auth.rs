@@ -24,8 +24,7 @@ impl Auth {
 
 impl From<api::Session> for Session {
     fn from(s: api::Session) -> Self {
-        // The service issues only roles it knows, so the text always parses.
-        let parsed = pulse_core::model::Role::parse(&s.role).map(role).unwrap_or_default();
+        let parsed = role(s.role);
         Self {
             access_token: s.access_token,
             token_type: s.token_type.to_owned(),

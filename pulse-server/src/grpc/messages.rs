@@ -24,8 +24,8 @@ pub fn role(role: Role) -> i32 {
     .into()
 }
 
-/// A role of a request, as the service's text form.
-pub fn role_name(value: i32) -> Result<String, ApiError> {
+/// A role of a request.
+pub fn role_of(value: i32) -> Result<Role, ApiError> {
     let role = match proto::Role::try_from(value) {
         Ok(proto::Role::Admin) => Role::Admin,
         Ok(proto::Role::User) => Role::User,
@@ -34,7 +34,7 @@ pub fn role_name(value: i32) -> Result<String, ApiError> {
             return Err(ApiError::invalid("role", "must be ROLE_ADMIN, ROLE_USER or ROLE_VIEWER"));
         }
     };
-    Ok(role.as_str().to_owned())
+    Ok(role)
 }
 
 impl From<User> for proto::User {

@@ -57,7 +57,8 @@ pub async fn invite(
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
     /// `admin`, `user` or `viewer`.
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: pulse_core::model::Role,
 }
 
 /// Changes a user's role. Admins.
@@ -70,7 +71,7 @@ pub async fn set_role(
     Id(id): Id,
     Body(r): Body<RoleChange>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(api.set_user_role(&p, UserId::new(id), &r.role).await?))
+    Ok(Json(api.set_user_role(&p, UserId::new(id), r.role).await?))
 }
 
 /// Deletes a user. Admins; not oneself.
