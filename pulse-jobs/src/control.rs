@@ -12,8 +12,8 @@ use crate::machine::Transition;
 /// What an action did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
-    /// The job changed state.
-    Moved(Job),
+    /// The job changed state, from `from`.
+    Moved { job: Job, from: JobState },
     /// The job is running: it was asked to stop at its next page boundary.
     Requested(Job),
 }
@@ -21,7 +21,21 @@ pub enum Applied {
 impl Applied {
     pub fn job(&self) -> &Job {
         match self {
-            Applied::Moved(job) | Applied::Requested(job) => job,
+            Applied::Moved { job, .. } | Applied::Requested(job) => job,
+        }
+    }
+
+    pub fn into_job(self) -> Job {
+        match self {
+            Applied::Moved { job, .. } | Applied::Requested(job) => job,
+        }
+    }
+
+    /// The state the job was in when the action applied (a running job stays running).
+    pub fn from(&self) -> JobState {
+        match self {
+            Applied::Moved { from, .. } => *from,
+            Applied::Requested(job) => job.state,
         }
     }
 }
@@ -37,9 +51,10 @@ async fn apply(
     changes: JobChanges,
     actor: &str,
     reason: &str,
-) -> Result<Job> {
+) -> Result<Applied> {
     let to = transition.from(job.state)?;
-    Ok(client.transition_job(job.id, job.state, to, &changes, actor, reason).await?)
+    let moved = client.transition_job(job.id, job.state, to, &changes, actor, reason).await?;
+    Ok(Applied::Moved { job: moved, from: job.state })
 }
 
 /// Queues a job of `kind`.
@@ -53,11 +68,11 @@ pub async fn pause(client: &ClientStore, id: JobId, actor: &str) -> Result<Appli
     if job.state == JobState::Active {
         return Ok(Applied::Requested(client.request_job_stop(id, false).await?));
     }
-    Ok(Applied::Moved(apply(client, &job, Transition::Pause, JobChanges::default(), actor, "paused").await?))
+    apply(client, &job, Transition::Pause, JobChanges::default(), actor, "paused").await
 }
 
 /// Puts a paused job back in the queue; it resumes from its checkpoint.
-pub async fn resume(client: &ClientStore, id: JobId, actor: &str) -> Result<Job> {
+pub async fn resume(client: &ClientStore, id: JobId, actor: &str) -> Result<Applied> {
     let job = load(client, id).await?;
     apply(client, &job, Transition::Resume, JobChanges::default(), actor, "resumed").await
 }
@@ -68,11 +83,11 @@ pub async fn cancel(client: &ClientStore, id: JobId, actor: &str) -> Result<Appl
     if job.state == JobState::Active {
         return Ok(Applied::Requested(client.request_job_stop(id, true).await?));
     }
-    Ok(Applied::Moved(apply(client, &job, Transition::Cancel, JobChanges::default(), actor, "cancelled").await?))
+    apply(client, &job, Transition::Cancel, JobChanges::default(), actor, "cancelled").await
 }
 
 /// Queues a failed job again, with its attempts counted afresh.
-pub async fn retry(client: &ClientStore, id: JobId, actor: &str) -> Result<Job> {
+pub async fn retry(client: &ClientStore, id: JobId, actor: &str) -> Result<Applied> {
     let job = load(client, id).await?;
     let changes = JobChanges { reset_attempts: true, run_after: Some(chrono::Utc::now()), ..Default::default() };
     apply(client, &job, Transition::Retry, changes, actor, "retried by hand").await

@@ -14,12 +14,16 @@ async fn actions_follow_the_state_machine(db: TestDb) {
     let job = control::start(&acme, JobKind::Derive, "alice").await.unwrap();
     assert_eq!(job.state, JobState::Pending);
 
-    let Applied::Moved(paused) = control::pause(&acme, job.id, "alice").await.unwrap() else { panic!("moved") };
+    let Applied::Moved { job: paused, .. } = control::pause(&acme, job.id, "alice").await.unwrap() else {
+        panic!("moved")
+    };
     assert_eq!(paused.state, JobState::Paused);
-    assert_eq!(control::resume(&acme, job.id, "bob").await.unwrap().state, JobState::Pending);
+    assert_eq!(control::resume(&acme, job.id, "bob").await.unwrap().job().state, JobState::Pending);
     let err = control::retry(&acme, job.id, "bob").await.unwrap_err();
     assert!(matches!(err, Error::IllegalTransition { from: JobState::Pending, to: JobState::Pending }), "{err}");
-    let Applied::Moved(cancelled) = control::cancel(&acme, job.id, "admin").await.unwrap() else { panic!("moved") };
+    let Applied::Moved { job: cancelled, .. } = control::cancel(&acme, job.id, "admin").await.unwrap() else {
+        panic!("moved")
+    };
     assert_eq!(cancelled.state, JobState::Cancelled);
     for err in [
         control::resume(&acme, job.id, "bob").await.unwrap_err(),

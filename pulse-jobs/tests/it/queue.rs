@@ -158,6 +158,8 @@ async fn failures_retry_then_fail(db: TestDb) {
     assert_eq!(retries, 2);
     // A hand retry starts counting afresh.
     let again = control::retry(&acme, job.id, "alice").await.unwrap();
+    assert_eq!(again.from(), JobState::Failed);
+    let again = again.into_job();
     assert_eq!((again.state, again.attempts), (JobState::Pending, 0));
 }
 

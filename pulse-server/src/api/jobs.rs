@@ -97,48 +97,40 @@ impl Api {
         });
     }
 
-    async fn state_of(&self, client: &pulse_core::ClientStore, id: JobId) -> Result<pulse_core::model::JobState> {
-        Ok(client.job(id).await?.ok_or(ApiError::NotFound { entity: "job" })?.state)
-    }
-
     /// Pauses a job (a running one at its next page boundary).
     pub async fn pause_job(&self, principal: &Principal, id: JobId) -> Result<Job> {
         require(principal, Permission::Administer, "pause jobs")?;
         let client = self.client(principal).await?;
-        let before = self.state_of(&client, id).await?;
-        let job = control::pause(&client, id, &principal.actor()).await?.job().clone();
-        self.announce(&job, Some(before), "paused");
-        Ok(job)
+        let applied = control::pause(&client, id, &principal.actor()).await?;
+        self.announce(applied.job(), Some(applied.from()), "paused");
+        Ok(applied.into_job())
     }
 
     /// Queues a paused job again.
     pub async fn resume_job(&self, principal: &Principal, id: JobId) -> Result<Job> {
         require(principal, Permission::Administer, "resume jobs")?;
         let client = self.client(principal).await?;
-        let before = self.state_of(&client, id).await?;
-        let job = control::resume(&client, id, &principal.actor()).await?;
-        self.announce(&job, Some(before), "resumed");
-        Ok(job)
+        let applied = control::resume(&client, id, &principal.actor()).await?;
+        self.announce(applied.job(), Some(applied.from()), "resumed");
+        Ok(applied.into_job())
     }
 
     /// Cancels a job for good (a running one at its next page boundary).
     pub async fn cancel_job(&self, principal: &Principal, id: JobId) -> Result<Job> {
         require(principal, Permission::Administer, "cancel jobs")?;
         let client = self.client(principal).await?;
-        let before = self.state_of(&client, id).await?;
-        let job = control::cancel(&client, id, &principal.actor()).await?.job().clone();
-        self.announce(&job, Some(before), "cancelled");
-        Ok(job)
+        let applied = control::cancel(&client, id, &principal.actor()).await?;
+        self.announce(applied.job(), Some(applied.from()), "cancelled");
+        Ok(applied.into_job())
     }
 
     /// Queues a failed job again.
     pub async fn retry_job(&self, principal: &Principal, id: JobId) -> Result<Job> {
         require(principal, Permission::Run, "retry jobs")?;
         let client = self.client(principal).await?;
-        let before = self.state_of(&client, id).await?;
-        let job = control::retry(&client, id, &principal.actor()).await?;
-        self.announce(&job, Some(before), "retried");
-        Ok(job)
+        let applied = control::retry(&client, id, &principal.actor()).await?;
+        self.announce(applied.job(), Some(applied.from()), "retried");
+        Ok(applied.into_job())
     }
 
     /// Live progress of one job (`Some`) or of all the client's jobs (`None`).

@@ -96,7 +96,7 @@ fn line(job: &Job) -> String {
 
 fn applied(what: &str, applied: Applied) {
     match applied {
-        Applied::Moved(job) => println!("{what}: {}", line(&job)),
+        Applied::Moved { job, .. } => println!("{what}: {}", line(&job)),
         Applied::Requested(job) => {
             println!("{what} requested; it takes effect at the next page boundary: {}", line(&job))
         }
@@ -138,9 +138,9 @@ pub async fn run(global: &Global, args: JobsArgs) -> Result<()> {
             println!("queued: {}", line(&control::start(&client, kind, &actor).await?));
         }
         JobsCommand::Pause { id } => applied("paused", control::pause(&client, id, &actor).await?),
-        JobsCommand::Resume { id } => println!("resumed: {}", line(&control::resume(&client, id, &actor).await?)),
+        JobsCommand::Resume { id } => applied("resumed", control::resume(&client, id, &actor).await?),
         JobsCommand::Cancel { id } => applied("cancelled", control::cancel(&client, id, &actor).await?),
-        JobsCommand::Retry { id } => println!("queued again: {}", line(&control::retry(&client, id, &actor).await?)),
+        JobsCommand::Retry { id } => applied("queued again", control::retry(&client, id, &actor).await?),
     }
     store.close().await;
     Ok(())
