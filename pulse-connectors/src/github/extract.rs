@@ -3,10 +3,9 @@
 
 use pulse_core::ids::{JiraProjectKey, RepoName, Sha};
 use pulse_core::model::{
-    Commit, Deployment, DeploymentResult, DeploymentSource, Incident, IssuePrLink, LinkOrigin, PullRequest,
+    Commit, Deployment, DeploymentResult, DeploymentSource, Incident, IssuePrLink, LinkOrigin, Pattern, PullRequest,
     PullRequestCommit, RawPayload, RecordSource, Repository, Review, ReviewKind, ReviewState, Timestamp,
 };
-use regex::Regex;
 use serde::Deserialize;
 
 use super::wire::*;
@@ -48,7 +47,7 @@ pub(crate) mod raw {
 #[derive(Debug, Clone)]
 pub(crate) struct Extractor {
     pub repo: RepoName,
-    pub deploy_workflow: Option<Regex>,
+    pub deploy_workflow: Option<Pattern>,
     pub incident_label: String,
     pub jira_projects: Vec<JiraProjectKey>,
 }

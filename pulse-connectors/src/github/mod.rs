@@ -18,8 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use async_trait::async_trait;
 use chrono::{SecondsFormat, Utc};
 use pulse_core::ids::{IntegrationId, JiraProjectKey, RepoName};
-use pulse_core::model::{RawPayload, RecordSource, Timestamp};
-use regex::Regex;
+use pulse_core::model::{Pattern, RawPayload, RecordSource, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -148,7 +147,7 @@ impl GithubConnector {
             .deploy_workflow_pattern
             .as_deref()
             .filter(|p| !p.is_empty())
-            .map(Regex::new)
+            .map(Pattern::parse)
             .transpose()
             .map_err(|e| config_error(format!("deploy workflow pattern: {e}")))?;
         let (owner, name) = settings.repo.as_str().split_once('/').expect("RepoName is owner/name");
