@@ -320,11 +320,8 @@ impl ClientTx {
             if !in_scope || incident.method == Some(LinkMethod::Explicit) {
                 continue;
             }
-            let explicit = incident.unmatched_reference.as_deref().is_some_and(|r| {
-                r == format!("deployment {}", d.id)
-                    || r == format!("commit {}", d.sha)
-                    || d.pull_requests.iter().any(|(_, n)| r == format!("pull request #{n}"))
-            });
+            let explicit =
+                incident.unmatched_reference.as_deref().is_some_and(|r| super::derive::incidents::names_delivery(r, d));
             if explicit {
                 incident.method = Some(LinkMethod::Explicit);
                 incident.unmatched_reference = None;

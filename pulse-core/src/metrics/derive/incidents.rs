@@ -83,6 +83,14 @@ impl Reference<'_> {
     }
 }
 
+/// Whether `reference` (an incident's unmatched reference, as [`Reference::describe`]
+/// wrote it) names delivery `d`: its id, its commit or a pull request it ships.
+pub(crate) fn names_delivery(reference: &str, d: &DeploymentFact) -> bool {
+    reference == Reference::Deployment(&d.id).describe()
+        || reference == Reference::Sha(d.sha.as_str()).describe()
+        || d.pull_requests.iter().any(|(_, n)| reference == Reference::Pr(*n).describe())
+}
+
 /// The incident's explicit link, by precedence: deployment id, then sha, then PR.
 fn explicit(incident: &Incident) -> Option<Reference<'_>> {
     if let Some(id) = &incident.deployment_id {

@@ -4,7 +4,7 @@
 //! diffs, so re-deriving after one new deployment computes one new diff.
 
 mod deployments;
-mod incidents;
+pub(crate) mod incidents;
 mod issues;
 mod links;
 mod pull_requests;
